@@ -1,0 +1,44 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "http/routes.h"
+
+namespace cryptometrics::http {
+
+// What one client may take, so that a slow or hostile one cannot stall the others.
+struct Limits {
+  std::size_t max_connections = 512;
+  std::size_t header_limit = 8 * 1024;  // bytes
+  std::size_t body_limit = 4 * 1024;    // bytes
+  std::chrono::seconds request_timeout{10};  // to read one whole request
+  std::chrono::seconds idle_timeout{30};     // keep-alive with no request
+};
+
+// Accepts connections on the event loop and serves each with `router`, keep-alive included.
+class Server {
+ public:
+  // Binds and listens at once; throws boost::system::system_error naming the address when it
+  // cannot.
+  Server(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint,
+         const Router& router, Limits limits = {});
+  ~Server();
+
+  void start();
+  // Stops accepting and closes every open connection.
+  void stop();
+
+  // Where it listens (the port is chosen by the system when 0 was asked for).
+  boost::asio::ip::tcp::endpoint local_endpoint() const;
+
+ private:
+  class Listener;
+  std::shared_ptr<Listener> listener_;
+};
+
+}  // namespace cryptometrics::http

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "metrics/snapshot.h"
+#include "storage/batch.h"
+
+namespace cryptometrics::storage {
+
+// What /readyz tells of the store.
+struct Status {
+  std::string backend;           // "sqlite", "postgres"
+  bool ready = true;             // writes go where they should
+  std::string state;             // "ok", "spooling", "failing"
+  std::size_t spool_depth = 0;   // rows waiting in the spool
+  std::string last_error;        // empty when none
+
+  bool operator==(const Status&) const = default;
+};
+
+// Durable storage of quotes, rejections and Kafka offsets. Implementations block; they run on
+// the storage thread, never on the event loop. Calls come from one thread at a time.
+class Storage {
+ public:
+  virtual ~Storage() = default;
+
+  // Stores a batch in one transaction: its quote rows and rejections (a source already stored
+  // is skipped, so a batch replayed after a crash stores nothing twice) and its offsets (an
+  // offset never moves backwards). Returns once the batch is durable; throws when it cannot be
+  // made so.
+  virtual void write(const Batch& batch) = 0;
+
+  // Per pair, the latest row and at least its last `window` mid prices, oldest first.
+  virtual std::vector<metrics::History> load_histories(std::size_t window) = 0;
+
+  // The next offset of every partition of `topic` that has stored messages.
+  virtual std::vector<PartitionOffset> load_offsets(std::string_view topic) = 0;
+
+  virtual Status status() const = 0;
+
+  // Work that does not wait for a batch (replaying a spool). Called on the storage thread when
+  // no batch waits; returns when it wants to be called again, nullopt for never.
+  virtual std::optional<std::chrono::steady_clock::time_point> background_work() {
+    return std::nullopt;
+  }
+};
+
+}  // namespace cryptometrics::storage
