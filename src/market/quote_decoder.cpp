@@ -1,0 +1,187 @@
+#include "market/quote_decoder.h"
+
+#include <cstddef>
+#include <utility>
+
+#include "market/excerpt.h"
+#include "market/pair.h"
+#include "market/top_level_fields.h"
+
+namespace cryptometrics::market {
+namespace {
+
+constexpr std::size_t kValueExcerpt = 40;
+
+template <typename T>
+using Step = std::variant<T, Rejection>;
+
+// The names one message format gives its fields, and how it carries its time.
+struct Format {
+  std::string_view pair;
+  std::string_view bid;
+  std::string_view ask;
+  std::string_view time;
+  bool epoch_seconds_allowed;
+};
+
+constexpr Format kOriginalFormat{"pair", "bid", "ask", "timestamp", true};
+constexpr Format kTickerFormat{"product_id", "best_bid", "best_ask", "time", false};
+
+std::string quoted(std::string_view text) { return "'" + excerpt(text, kValueExcerpt) + "'"; }
+
+// A value as a reason shows it: strings quoted, everything else as JSON would spell it.
+std::string shown(const JsonField& field) {
+  switch (field.kind) {
+    case JsonField::Kind::string:
+      return quoted(field.text);
+    case JsonField::Kind::number:
+    case JsonField::Kind::boolean:
+      return excerpt(field.text, kValueExcerpt);
+    case JsonField::Kind::null:
+      return "null";
+    case JsonField::Kind::object:
+      return "an object";
+    case JsonField::Kind::array:
+      return "an array";
+  }
+  return {};
+}
+
+const JsonField* find(const TopLevelFields& fields, std::string_view name) {
+  const auto found = fields.find(name);
+  return found == fields.end() ? nullptr : &found->second;
+}
+
+Rejection missing(std::string_view name) {
+  return Rejection{"missing field '" + std::string{name} + "'"};
+}
+
+Step<std::string> read_pair(const TopLevelFields& fields, std::string_view name) {
+  const JsonField* field = find(fields, name);
+  if (field == nullptr) {
+    return missing(name);
+  }
+  if (field->kind != JsonField::Kind::string) {
+    return Rejection{"field '" + std::string{name} + "' must be a string"};
+  }
+  auto pair = normalize_pair(field->text);
+  if (!pair) {
+    return Rejection{std::string{name} + " " + quoted(field->text) +
+                     " is not BASE-QUOTE of 2 to 12 letters or digits"};
+  }
+  return std::move(*pair);
+}
+
+Step<Decimal> read_price(const TopLevelFields& fields, std::string_view name) {
+  const JsonField* field = find(fields, name);
+  if (field == nullptr) {
+    return missing(name);
+  }
+  if (field->kind != JsonField::Kind::number && field->kind != JsonField::Kind::string) {
+    return Rejection{"field '" + std::string{name} + "' must be a number or a decimal string"};
+  }
+  const std::string prefix = std::string{name} + " " + quoted(field->text);
+  const auto parsed = Decimal::parse(field->text);
+  if (const auto* error = std::get_if<DecimalError>(&parsed)) {
+    switch (*error) {
+      case DecimalError::malformed:
+        return Rejection{prefix + " is not a decimal number"};
+      case DecimalError::not_finite:
+        return Rejection{prefix + " is not finite"};
+      case DecimalError::out_of_range:
+        // Out of range either way; a huge negative price is wrong first for its sign.
+        return Rejection{prefix +
+                         (field->text.starts_with('-') ? " is not positive" : " is too large")};
+    }
+  }
+  const Decimal price = std::get<Decimal>(parsed);
+  if (!price.is_positive()) {
+    return Rejection{prefix + " is not positive"};
+  }
+  if (price >= Decimal::from_integer(kMaxPrice)) {
+    return Rejection{prefix + " is too large"};
+  }
+  return price;
+}
+
+Step<Timestamp> read_time(const TopLevelFields& fields, const Format& format,
+                          std::optional<Timestamp> broker_timestamp) {
+  const std::string name{format.time};
+  const JsonField* field = find(fields, format.time);
+  if (field == nullptr || field->kind == JsonField::Kind::null) {
+    if (!broker_timestamp) {
+      return Rejection{"missing field '" + name + "' and no broker timestamp"};
+    }
+    return *broker_timestamp;
+  }
+  if (format.epoch_seconds_allowed && field->kind == JsonField::Kind::number) {
+    if (const auto epoch = parse_epoch_seconds(field->text)) {
+      return *epoch;
+    }
+    return Rejection{name + " " + quoted(field->text) +
+                     " is not epoch seconds within years 1970 to 9999"};
+  }
+  if (field->kind != JsonField::Kind::string) {
+    return Rejection{"field '" + name + "' must be " +
+                     (format.epoch_seconds_allowed ? "a number or a string" : "a string")};
+  }
+  if (format.epoch_seconds_allowed) {
+    if (const auto epoch = parse_epoch_seconds(field->text)) {
+      return *epoch;
+    }
+  }
+  if (const auto time = parse_rfc3339(field->text)) {
+    return *time;
+  }
+  return Rejection{
+      name + " " + quoted(field->text) +
+      (format.epoch_seconds_allowed ? " is not epoch seconds or RFC 3339" : " is not RFC 3339")};
+}
+
+Decoded decode_fields(const TopLevelFields& fields, const Format& format,
+                      std::optional<Timestamp> broker_timestamp) {
+  auto pair = read_pair(fields, format.pair);
+  if (auto* rejection = std::get_if<Rejection>(&pair)) {
+    return std::move(*rejection);
+  }
+  const auto bid = read_price(fields, format.bid);
+  if (const auto* rejection = std::get_if<Rejection>(&bid)) {
+    return *rejection;
+  }
+  const auto ask = read_price(fields, format.ask);
+  if (const auto* rejection = std::get_if<Rejection>(&ask)) {
+    return *rejection;
+  }
+  const Decimal bid_price = std::get<Decimal>(bid);
+  const Decimal ask_price = std::get<Decimal>(ask);
+  if (ask_price < bid_price) {
+    return Rejection{std::string{format.ask} + " " + ask_price.to_string() + " is below " +
+                     std::string{format.bid} + " " + bid_price.to_string()};
+  }
+  const auto time = read_time(fields, format, broker_timestamp);
+  if (const auto* rejection = std::get_if<Rejection>(&time)) {
+    return *rejection;
+  }
+  return Quote{std::move(std::get<std::string>(pair)), bid_price, ask_price,
+               std::get<Timestamp>(time)};
+}
+
+}  // namespace
+
+Decoded decode_quote(std::string_view payload, std::optional<Timestamp> broker_timestamp) {
+  auto read = read_top_level_fields(payload);
+  if (auto* rejection = std::get_if<Rejection>(&read)) {
+    return std::move(*rejection);
+  }
+  const auto& fields = std::get<TopLevelFields>(read);
+  const JsonField* type = find(fields, "type");
+  if (type == nullptr) {
+    return decode_fields(fields, kOriginalFormat, broker_timestamp);
+  }
+  if (type->kind != JsonField::Kind::string || type->text != "ticker") {
+    return Rejection{"not a ticker message: type " + shown(*type)};
+  }
+  return decode_fields(fields, kTickerFormat, broker_timestamp);
+}
+
+}  // namespace cryptometrics::market
