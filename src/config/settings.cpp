@@ -1,0 +1,131 @@
+#include "config/settings.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+#include "config/command_line.h"
+#include "config/env_file.h"
+#include "config/setting_table.h"
+
+namespace cryptometrics::config {
+namespace {
+
+// A setting's text and where it came from, so that an error can point at the culprit.
+struct GivenValue {
+  std::string value;
+  std::string source;  // "the environment", ".env line 3", "--http-port"
+};
+
+using GivenValues = std::map<std::string_view, GivenValue>;
+
+bool exists(const std::filesystem::path& path) {
+  std::error_code error;
+  return std::filesystem::exists(path, error);
+}
+
+std::optional<std::filesystem::path> env_file_to_read(const CommandLine& command_line) {
+  if (command_line.env_file) {
+    if (!exists(*command_line.env_file)) {
+      throw ConfigError("--env-file", "\"" + *command_line.env_file + "\" does not exist");
+    }
+    return *command_line.env_file;
+  }
+  if (exists(".env")) {
+    return ".env";
+  }
+  return std::nullopt;
+}
+
+// Later sources overwrite earlier ones: environment, then .env file, then flags.
+GivenValues gather(const CommandLine& command_line,
+                   const std::map<std::string, std::string>& environment) {
+  GivenValues given;
+  for (const auto& setting : setting_table()) {
+    const auto found = environment.find(std::string(setting.variable));
+    if (found != environment.end()) {
+      given[setting.variable] = {found->second, "the environment"};
+    }
+  }
+  if (const auto path = env_file_to_read(command_line)) {
+    // Unknown keys are skipped: the file may hold other tools' settings too.
+    for (auto& entry : read_env_file(*path)) {
+      if (const auto* setting = find_setting_by_variable(entry.key)) {
+        given[setting->variable] = {std::move(entry.value),
+                                    path->string() + " line " + std::to_string(entry.line)};
+      }
+    }
+  }
+  for (const auto& flag : command_line.values) {
+    given[flag.setting->variable] = {flag.value, std::string(flag.setting->flag)};
+  }
+  return given;
+}
+
+// An empty value means unset, so that "DB_HOST=" in a .env file leaves PostgreSQL off.
+void apply(const SettingSpec& setting, const GivenValues& given, Draft& draft) {
+  const auto found = given.find(setting.variable);
+  const bool is_given = found != given.end() && !found->second.value.empty();
+  const std::string_view text = is_given ? found->second.value : setting.default_text;
+  if (text.empty()) {
+    return;
+  }
+  const auto problem = setting.apply(text, draft);
+  if (!problem) {
+    return;
+  }
+  const std::string source = is_given ? found->second.source : "the default";
+  const std::string shown = setting.secret ? "the value from " + source + " is not shown"
+                                           : "got \"" + std::string(text) + "\" from " + source;
+  throw ConfigError(std::string(setting.variable), *problem + "; " + shown);
+}
+
+}  // namespace
+
+ConfigError::ConfigError(std::string setting, const std::string& message)
+    : std::runtime_error(setting + ": " + message), setting_(std::move(setting)) {}
+
+bool Settings::simulator_enabled() const {
+  return simulator == SimulatorMode::on ||
+         (simulator == SimulatorMode::automatic && embedded_kafka());
+}
+
+Loaded load(const std::vector<std::string>& args,
+            const std::map<std::string, std::string>& environment) {
+  const auto command_line = parse_command_line(args);
+  Loaded loaded;
+  loaded.action = command_line.action;
+  if (loaded.action != Action::proceed) {
+    return loaded;
+  }
+
+  const auto given = gather(command_line, environment);
+  Draft draft;
+  draft.settings.command = command_line.command;
+  for (const auto& setting : setting_table()) {
+    apply(setting, given, draft);
+  }
+  if (!draft.postgres.host.empty() || !draft.postgres.database_url.empty()) {
+    draft.settings.postgres = std::move(draft.postgres);
+  }
+  loaded.settings = std::move(draft.settings);
+  return loaded;
+}
+
+std::map<std::string, std::string> process_environment() {
+  std::map<std::string, std::string> environment;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    const std::string_view text(*entry);
+    const auto equals = text.find('=');
+    if (equals != std::string_view::npos) {
+      environment.emplace(std::string(text.substr(0, equals)),
+                          std::string(text.substr(equals + 1)));
+    }
+  }
+  return environment;
+}
+
+}  // namespace cryptometrics::config
