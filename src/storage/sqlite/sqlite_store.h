@@ -20,7 +20,7 @@ namespace cryptometrics::storage::sqlite {
 // stored elsewhere.
 struct SpooledBatch {
   Batch batch;
-  std::int64_t last_quote_id = 0;      // rows with id <= this are in `batch`
+  std::int64_t last_quote_id = 0;  // rows with id <= this are in `batch`
   std::int64_t last_rejection_id = 0;
 };
 
@@ -47,8 +47,12 @@ class SqliteStore final : public Storage {
   std::size_t depth();
 
  private:
+  struct Statements;  // prepared once on open, reused by every call
+
   std::unique_ptr<SQLite::Database> database_;
   std::filesystem::path path_;
+  std::unique_ptr<Statements> statements_;
+  std::string last_error_;  // of the last write, empty once one succeeds
 };
 
 }  // namespace cryptometrics::storage::sqlite

@@ -1,0 +1,175 @@
+#include "storage/postgres/batch_writer.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <map>
+#include <pqxx/except>
+#include <pqxx/stream_to>
+#include <pqxx/subtransaction>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "market/timestamp.h"
+#include "storage/postgres/valid_utf8.h"
+
+namespace cryptometrics::storage::postgres {
+namespace {
+
+// COPY cannot skip rows that are already stored, so where some may be, it fills these tables
+// instead, and an INSERT ... SELECT with ON CONFLICT moves the rows on. They live as long as the
+// session: creating tables per batch would churn the catalog. `ordinal` keeps the batch order,
+// which the rows' ids follow.
+constexpr const char* kCreateStagingTables =
+    "CREATE TEMPORARY TABLE incoming_quotes ("
+    " ordinal BIGINT GENERATED ALWAYS AS IDENTITY, pair TEXT NOT NULL, bid NUMERIC NOT NULL,"
+    " ask NUMERIC NOT NULL, mid_price NUMERIC NOT NULL, spread NUMERIC NOT NULL,"
+    " highest_bid NUMERIC NOT NULL, lowest_ask NUMERIC NOT NULL, max_spread NUMERIC NOT NULL,"
+    " moving_avg NUMERIC NOT NULL, quote_count BIGINT NOT NULL, \"timestamp\" TIMESTAMPTZ NOT NULL,"
+    " kafka_topic TEXT NOT NULL, kafka_partition INTEGER NOT NULL, kafka_offset BIGINT NOT NULL"
+    ") ON COMMIT DELETE ROWS;"
+    "CREATE TEMPORARY TABLE incoming_rejections ("
+    " ordinal BIGINT GENERATED ALWAYS AS IDENTITY, payload BYTEA NOT NULL, reason TEXT NOT NULL,"
+    " kafka_topic TEXT NOT NULL, kafka_partition INTEGER NOT NULL, kafka_offset BIGINT NOT NULL,"
+    " received_at TIMESTAMPTZ NOT NULL"
+    ") ON COMMIT DELETE ROWS";
+
+// The columns copied, in the order copy_quotes and store_rejections write them.
+constexpr std::array<const char*, 14> kQuoteColumns{"pair",
+                                                    "bid",
+                                                    "ask",
+                                                    "mid_price",
+                                                    "spread",
+                                                    "highest_bid",
+                                                    "lowest_ask",
+                                                    "max_spread",
+                                                    "moving_avg",
+                                                    "quote_count",
+                                                    "\"timestamp\"",
+                                                    "kafka_topic",
+                                                    "kafka_partition",
+                                                    "kafka_offset"};
+constexpr std::array<const char*, 6> kRejectionColumns{
+    "payload", "reason", "kafka_topic", "kafka_partition", "kafka_offset", "received_at"};
+
+constexpr const char* kMoveQuotes =
+    "INSERT INTO crypto_metrics (pair, bid, ask, mid_price, spread, highest_bid, lowest_ask,"
+    " max_spread, moving_avg, quote_count, \"timestamp\", kafka_topic, kafka_partition,"
+    " kafka_offset)"
+    " SELECT pair, bid, ask, mid_price, spread, highest_bid, lowest_ask, max_spread, moving_avg,"
+    " quote_count, \"timestamp\", kafka_topic, kafka_partition, kafka_offset"
+    " FROM incoming_quotes ORDER BY ordinal"
+    " ON CONFLICT (kafka_topic, kafka_partition, kafka_offset) DO NOTHING";
+
+constexpr const char* kMoveRejections =
+    "INSERT INTO rejected_quotes (payload, reason, kafka_topic, kafka_partition, kafka_offset,"
+    " received_at)"
+    " SELECT payload, reason, kafka_topic, kafka_partition, kafka_offset, received_at"
+    " FROM incoming_rejections ORDER BY ordinal"
+    " ON CONFLICT (kafka_topic, kafka_partition, kafka_offset) DO NOTHING";
+
+// bytea's hex input form: every byte survives COPY's text format, NUL and non-UTF-8 included.
+std::string bytea_hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex = "\\x";
+  hex.reserve(2 + 2 * bytes.size());
+  for (const char byte : bytes) {
+    const auto value = static_cast<unsigned char>(byte);
+    hex += kDigits[value >> 4];
+    hex += kDigits[value & 0x0F];
+  }
+  return hex;
+}
+
+void copy_quotes(pqxx::transaction_base& transaction, const std::string& table,
+                 const std::vector<QuoteRow>& rows) {
+  pqxx::stream_to copy{transaction, table, kQuoteColumns};
+  for (const QuoteRow& row : rows) {
+    const metrics::Snapshot& metrics = row.metrics;
+    copy << std::make_tuple(
+        valid_utf8(metrics.pair), metrics.bid.to_string(), metrics.ask.to_string(),
+        metrics.mid_price.to_string(), metrics.spread.to_string(), metrics.highest_bid.to_string(),
+        metrics.lowest_ask.to_string(), metrics.max_spread.to_string(),
+        metrics.moving_avg.to_string(), metrics.count, market::format_rfc3339(metrics.timestamp),
+        valid_utf8(row.source.topic), row.source.partition, row.source.offset);
+  }
+  copy.complete();
+}
+
+// Most batches repeat no stored source, since consumption resumes after the stored offsets, so
+// their rows go straight into crypto_metrics by COPY, as fast as PostgreSQL takes rows in. One
+// that does (a spool replayed again after a crash, a batch whose commit went unconfirmed) fails
+// that COPY on the unique key; it is undone, and the rows take the staging table instead.
+void store_quotes(pqxx::dbtransaction& transaction, const std::vector<QuoteRow>& rows) {
+  try {
+    pqxx::subtransaction direct{transaction, "copy quotes"};
+    copy_quotes(direct, "crypto_metrics", rows);
+    direct.commit();
+    return;
+  } catch (const pqxx::unique_violation&) {
+  }
+  copy_quotes(transaction, "incoming_quotes", rows);
+  transaction.exec0(kMoveQuotes);
+}
+
+// Rejections are few, and always take the staging table.
+void store_rejections(pqxx::dbtransaction& transaction, const std::vector<RejectedRow>& rows) {
+  {
+    pqxx::stream_to copy{transaction, "incoming_rejections", kRejectionColumns};
+    for (const RejectedRow& row : rows) {
+      copy << std::make_tuple(bytea_hex(row.payload), valid_utf8(row.reason),
+                              valid_utf8(row.source.topic), row.source.partition, row.source.offset,
+                              market::format_rfc3339(row.received_at));
+    }
+    copy.complete();
+  }
+  transaction.exec0(kMoveRejections);
+}
+
+// One statement for all partitions. A partition named twice would make ON CONFLICT DO UPDATE
+// touch its row twice, which PostgreSQL refuses, so each appears once with its highest offset.
+void advance_offsets(pqxx::transaction_base& transaction,
+                     const std::vector<PartitionOffset>& offsets) {
+  std::map<std::pair<std::string, std::int32_t>, std::int64_t> highest;
+  for (const PartitionOffset& offset : offsets) {
+    auto [entry, inserted] =
+        highest.try_emplace({offset.topic, offset.partition}, offset.next_offset);
+    if (!inserted) {
+      entry->second = std::max(entry->second, offset.next_offset);
+    }
+  }
+  std::string values;
+  for (const auto& [partition, next_offset] : highest) {
+    values += values.empty() ? "(" : ", (";
+    values += transaction.quote(valid_utf8(partition.first)) + ", " +
+              std::to_string(partition.second) + ", " + std::to_string(next_offset) + ")";
+  }
+  transaction.exec0(
+      "INSERT INTO kafka_offsets (kafka_topic, kafka_partition, next_offset) VALUES " + values +
+      " ON CONFLICT (kafka_topic, kafka_partition) DO UPDATE"
+      " SET next_offset = GREATEST(kafka_offsets.next_offset, EXCLUDED.next_offset),"
+      " updated_at = now()");
+}
+
+}  // namespace
+
+void create_staging_tables(pqxx::transaction_base& transaction) {
+  transaction.exec0(kCreateStagingTables);
+}
+
+void write_batch(pqxx::dbtransaction& transaction, const Batch& batch) {
+  if (!batch.quotes.empty()) {
+    store_quotes(transaction, batch.quotes);
+  }
+  if (!batch.rejections.empty()) {
+    store_rejections(transaction, batch.rejections);
+  }
+  if (!batch.offsets.empty()) {
+    advance_offsets(transaction, batch.offsets);
+  }
+}
+
+}  // namespace cryptometrics::storage::postgres

@@ -1,0 +1,241 @@
+#include "storage/postgres/postgres_store.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cctype>
+#include <pqxx/pqxx>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+#include "market/decimal.h"
+#include "market/timestamp.h"
+#include "storage/migrations.h"
+#include "storage/postgres/batch_writer.h"
+#include "storage/postgres/connection_defaults.h"
+#include "storage/postgres/migration_runner.h"
+
+namespace cryptometrics::storage::postgres {
+namespace {
+
+// Bounds every statement, so a server that accepts a statement and never answers cannot hold
+// the storage thread forever; a batch of rows takes well under a second.
+constexpr const char* kConfigureSession = "SET statement_timeout = '60s'";
+
+// Hops from one pair to the next through the (pair, id) index instead of scanning every row,
+// then reads each pair's latest rows backwards through the same index. The pair is bounded by a
+// range rather than "=" on purpose: with "=", the planner may walk the primary key backwards
+// instead and filter, reading every newer row of other pairs (seconds for a pair last seen
+// millions of rows ago); ordered by (pair, id), only this index serves the query.
+constexpr const char* kSelectHistories =
+    "WITH RECURSIVE pairs(pair) AS ("
+    " SELECT min(pair) FROM crypto_metrics"
+    " UNION ALL"
+    " SELECT (SELECT min(c.pair) FROM crypto_metrics c WHERE c.pair > pairs.pair)"
+    " FROM pairs WHERE pairs.pair IS NOT NULL)"
+    " SELECT latest.pair, latest.bid, latest.ask, latest.mid_price, latest.spread,"
+    " latest.highest_bid, latest.lowest_ask, latest.max_spread, latest.moving_avg,"
+    " latest.quote_count,"
+    " to_char(latest.\"timestamp\" AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+    " recent.mid_prices"
+    " FROM pairs"
+    " CROSS JOIN LATERAL (SELECT * FROM crypto_metrics c"
+    "  WHERE c.pair >= pairs.pair AND c.pair <= pairs.pair"
+    "  ORDER BY c.pair DESC, c.id DESC LIMIT 1) latest"
+    " CROSS JOIN LATERAL (SELECT string_agg(w.mid_price::text, ' ' ORDER BY w.id) AS mid_prices"
+    "  FROM (SELECT c.id, c.mid_price FROM crypto_metrics c"
+    "   WHERE c.pair >= pairs.pair AND c.pair <= pairs.pair"
+    "   ORDER BY c.pair DESC, c.id DESC LIMIT $1) w) recent"
+    " WHERE pairs.pair IS NOT NULL"
+    " ORDER BY latest.pair";
+
+constexpr const char* kSelectOffsets =
+    "SELECT kafka_partition, next_offset FROM kafka_offsets WHERE kafka_topic = $1"
+    " ORDER BY kafka_partition";
+
+// libpq's messages span lines ("...failed: Connection refused\n\tIs the server running...").
+std::string one_line(std::string_view text) {
+  std::string line;
+  bool blank = false;
+  for (const char c : text) {
+    if (std::isspace(static_cast<unsigned char>(c)) != 0) {
+      blank = !line.empty();
+      continue;
+    }
+    if (blank) {
+      line += ' ';
+      blank = false;
+    }
+    line += c;
+  }
+  return line;
+}
+
+// libpq quotes the offending part of a connection string it cannot parse, and that part may be
+// the password, so such messages are not passed on.
+bool quotes_connection_string(std::string_view message) {
+  return message.find("connection info string") != std::string_view::npos ||
+         message.find("connection option") != std::string_view::npos ||
+         message.find("percent-encoded") != std::string_view::npos ||
+         message.find("URI") != std::string_view::npos;
+}
+
+market::Decimal decimal_of(std::string_view text, std::string_view column, std::string_view pair) {
+  const auto parsed = market::Decimal::parse(text);
+  if (const auto* decimal = std::get_if<market::Decimal>(&parsed)) {
+    return *decimal;
+  }
+  throw std::runtime_error("crypto_metrics." + std::string{column} + " of pair " +
+                           std::string{pair} + " holds '" + std::string{text} + "', not a decimal");
+}
+
+market::Timestamp timestamp_of(std::string_view text, std::string_view pair) {
+  if (const auto timestamp = market::parse_rfc3339(text)) {
+    return *timestamp;
+  }
+  throw std::runtime_error("crypto_metrics.timestamp of pair " + std::string{pair} + " reads '" +
+                           std::string{text} + "', not an RFC 3339 time");
+}
+
+// Columns as kSelectHistories selects them.
+metrics::History history_of(const pqxx::row& row) {
+  metrics::History history;
+  metrics::Snapshot& latest = history.latest;
+  latest.pair = row[0].c_str();
+  const auto decimal = [&row, &latest](int column, std::string_view name) {
+    return decimal_of(row[column].c_str(), name, latest.pair);
+  };
+  latest.bid = decimal(1, "bid");
+  latest.ask = decimal(2, "ask");
+  latest.mid_price = decimal(3, "mid_price");
+  latest.spread = decimal(4, "spread");
+  latest.highest_bid = decimal(5, "highest_bid");
+  latest.lowest_ask = decimal(6, "lowest_ask");
+  latest.max_spread = decimal(7, "max_spread");
+  latest.moving_avg = decimal(8, "moving_avg");
+  latest.count = row[9].as<std::int64_t>();
+  latest.timestamp = timestamp_of(row[10].c_str(), latest.pair);
+  std::string_view mid_prices = row[11].is_null() ? std::string_view{} : row[11].c_str();
+  while (!mid_prices.empty()) {
+    const auto end = mid_prices.find(' ');
+    history.recent_mid_prices.push_back(
+        decimal_of(mid_prices.substr(0, end), "mid_price", latest.pair));
+    mid_prices = end == std::string_view::npos ? std::string_view{} : mid_prices.substr(end + 1);
+  }
+  return history;
+}
+
+}  // namespace
+
+struct PostgresStore::Session {
+  explicit Session(const std::string& connection_string) : connection{connection_string} {
+    pqxx::nontransaction setup{connection, "set up session"};
+    setup.exec0(kConfigureSession);
+    create_staging_tables(setup);
+  }
+
+  pqxx::connection connection;
+};
+
+PostgresStore::PostgresStore(std::string connection_string, std::string description)
+    : connection_string_{with_connection_defaults(connection_string)},
+      description_{std::move(description)} {}
+
+PostgresStore::~PostgresStore() = default;
+
+void PostgresStore::migrate() {
+  migrated_ = false;
+  connect();
+}
+
+void PostgresStore::connect() {
+  attempt("connecting", [](Session&) {});
+}
+
+void PostgresStore::write(const Batch& batch) {
+  if (batch.empty()) {
+    return;
+  }
+  const std::string what = "writing " + std::to_string(batch.quotes.size()) + " quotes, " +
+                           std::to_string(batch.rejections.size()) + " rejections";
+  attempt(what, [&batch](Session& session) {
+    pqxx::work transaction{session.connection, "write batch"};
+    write_batch(transaction, batch);
+    transaction.commit();
+  });
+}
+
+std::vector<metrics::History> PostgresStore::load_histories(std::size_t window) {
+  std::vector<metrics::History> histories;
+  attempt("loading histories", [&histories, window](Session& session) {
+    pqxx::read_transaction transaction{session.connection, "load histories"};
+    for (const auto& row : transaction.exec_params(kSelectHistories, window)) {
+      histories.push_back(history_of(row));
+    }
+  });
+  return histories;
+}
+
+std::vector<PartitionOffset> PostgresStore::load_offsets(std::string_view topic) {
+  std::vector<PartitionOffset> offsets;
+  attempt("loading offsets of topic " + std::string{topic}, [&](Session& session) {
+    pqxx::read_transaction transaction{session.connection, "load offsets"};
+    for (const auto& row : transaction.exec_params(kSelectOffsets, std::string{topic})) {
+      offsets.push_back(PartitionOffset{std::string{topic}, row[0].as<std::int32_t>(),
+                                        row[1].as<std::int64_t>()});
+    }
+  });
+  return offsets;
+}
+
+Status PostgresStore::status() const {
+  Status status;
+  status.backend = "postgres";
+  status.ready = last_error_.empty();
+  status.state = last_error_.empty() ? "ok" : "failing";
+  status.last_error = last_error_;
+  return status;
+}
+
+void PostgresStore::attempt(std::string_view what, const std::function<void(Session&)>& work) {
+  std::string_view doing = "connecting";
+  try {
+    if (!session_) {
+      try {
+        session_ = std::make_unique<Session>(connection_string_);
+      } catch (const pqxx::broken_connection& error) {
+        if (quotes_connection_string(error.what())) {
+          throw std::invalid_argument{
+              "the connection settings are malformed (libpq's message is withheld: it quotes "
+              "them, password included)"};
+        }
+        throw;
+      }
+    }
+    if (!migrated_) {
+      doing = "applying migrations";
+      for (const std::string& name :
+           apply_migrations(session_->connection, postgres_migrations())) {
+        spdlog::info("PostgreSQL {}: applied migration {}", description_, name);
+      }
+      migrated_ = true;
+    }
+    doing = what;
+    work(*session_);
+    last_error_.clear();
+  } catch (const std::exception& error) {
+    // Without a session there is no connection to judge by: the error's type says it all.
+    const bool connection_open = session_ == nullptr || session_->connection.is_open();
+    last_error_ =
+        "PostgreSQL " + description_ + ": " + std::string{doing} + ": " + one_line(error.what());
+    if (means_unavailable(error, connection_open)) {
+      session_.reset();
+      throw Unavailable{last_error_};
+    }
+    throw std::runtime_error{last_error_};
+  }
+}
+
+}  // namespace cryptometrics::storage::postgres

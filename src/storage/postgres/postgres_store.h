@@ -1,0 +1,58 @@
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "storage/postgres/unavailable.h"
+#include "storage/storage.h"
+
+namespace cryptometrics::storage::postgres {
+
+// Storage in PostgreSQL. Connects on first use and again after a connection broke; the first
+// connection applies the migrations. Batches go through COPY. Throws Unavailable when PostgreSQL
+// cannot be reached (see unavailable.h), and other exceptions for errors about the data.
+class PostgresStore final : public Storage {
+ public:
+  // `connection_string` is libpq's (key=value or URI) and holds the password: it is never logged
+  // nor put in an error. `description` ("postgres@db:5432/crypto_metrics") stands for it there.
+  // Does not connect.
+  PostgresStore(std::string connection_string, std::string description);
+  ~PostgresStore() override;
+
+  PostgresStore(const PostgresStore&) = delete;
+  PostgresStore& operator=(const PostgresStore&) = delete;
+
+  // Applies the migrations not yet recorded in schema_migrations, one transaction under an
+  // advisory lock, so that processes starting together apply each once. Throws Unavailable when
+  // PostgreSQL cannot be reached (what `crypto-metrics migrate` reports).
+  void migrate();
+
+  // Connects (and migrates) unless connected; throws Unavailable when it cannot.
+  void connect();
+
+  void write(const Batch& batch) override;
+  std::vector<metrics::History> load_histories(std::size_t window) override;
+  std::vector<PartitionOffset> load_offsets(std::string_view topic) override;
+  Status status() const override;
+
+  const std::string& description() const { return description_; }
+
+ private:
+  struct Session;
+
+  // Runs `work` on the session, connecting first if needed. Errors that mean PostgreSQL is
+  // unavailable become Unavailable and drop the session; others get `what` as context.
+  void attempt(std::string_view what, const std::function<void(Session&)>& work);
+
+  std::string connection_string_;
+  std::string description_;
+  std::unique_ptr<Session> session_;
+  bool migrated_ = false;
+  std::string last_error_;
+};
+
+}  // namespace cryptometrics::storage::postgres

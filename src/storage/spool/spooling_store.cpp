@@ -1,0 +1,249 @@
+#include "storage/spool/spooling_store.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <exception>
+#include <utility>
+
+#include "storage/spool/history_merge.h"
+
+namespace cryptometrics::storage::spool {
+namespace {
+
+std::size_t rows_of(const Batch& batch) { return batch.quotes.size() + batch.rejections.size(); }
+
+// Per partition, the further of the two.
+std::vector<PartitionOffset> furthest_offsets(std::vector<PartitionOffset> stored,
+                                              const std::vector<PartitionOffset>& spooled) {
+  for (const PartitionOffset& offset : spooled) {
+    const auto same = std::find_if(stored.begin(), stored.end(), [&offset](const auto& known) {
+      return known.topic == offset.topic && known.partition == offset.partition;
+    });
+    if (same == stored.end()) {
+      stored.push_back(offset);
+    } else {
+      same->next_offset = std::max(same->next_offset, offset.next_offset);
+    }
+  }
+  std::sort(stored.begin(), stored.end(),
+            [](const auto& a, const auto& b) { return a.partition < b.partition; });
+  return stored;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+SpoolingStore::SpoolingStore(std::string connection_string, std::string description,
+                             std::filesystem::path spool_path, Pacing pacing)
+    : pacing_{pacing},
+      spool_path_{std::move(spool_path)},
+      postgres_{std::move(connection_string), std::move(description)},
+      spool_{spool_path_},
+      backoff_{pacing.first_retry, pacing.longest_retry},
+      spool_depth_{spool_.depth()} {
+  if (spool_depth_ > 0) {
+    spdlog::info("spool {} holds {} rows from an earlier run; they reach PostgreSQL first",
+                 spool_path_.string(), spool_depth_);
+  }
+  try {
+    postgres_.connect();
+  } catch (const postgres::Unavailable& error) {
+    last_error_ = error.what();
+    retry_later();
+    spdlog::warn("{}; starting without it, spooling to {} from the first message", last_error_,
+                 spool_path_.string());
+    return;
+  }
+  mark_up();
+}
+
+SpoolingStore::~SpoolingStore() = default;
+
+void SpoolingStore::write(const Batch& batch) {
+  if (postgres_up_ && spool_depth_ == 0) {
+    try {
+      postgres_.write(batch);
+      backoff_.reset();
+      last_error_.clear();
+      return;
+    } catch (const postgres::Unavailable& error) {
+      mark_down(error);
+    } catch (const std::exception& error) {
+      last_error_ = error.what();
+      throw;
+    }
+  }
+  spool(batch);
+  // Background work runs only while no batch waits; replaying here as well keeps the spool
+  // draining under a steady stream of batches.
+  if (postgres_up_ && Clock::now() >= next_attempt_) {
+    replay_batch();
+  }
+}
+
+std::vector<metrics::History> SpoolingStore::load_histories(std::size_t window) {
+  if (postgres_up_) {
+    try {
+      stored_histories_ = postgres_.load_histories(window);
+    } catch (const postgres::Unavailable& error) {
+      mark_down(error);
+    }
+  }
+  return merge_histories(stored_histories_, spool_.load_histories(window));
+}
+
+std::vector<PartitionOffset> SpoolingStore::load_offsets(std::string_view topic) {
+  std::vector<PartitionOffset>& stored = stored_offsets_[std::string{topic}];
+  if (postgres_up_) {
+    try {
+      stored = postgres_.load_offsets(topic);
+    } catch (const postgres::Unavailable& error) {
+      mark_down(error);
+    }
+  }
+  return furthest_offsets(stored, spool_.load_offsets(topic));
+}
+
+Status SpoolingStore::status() const {
+  Status status;
+  status.backend = "postgres";
+  status.spool_depth = spool_depth_;
+  if (!spool_error_.empty()) {
+    status.ready = false;
+    status.state = "failing";
+    status.last_error = spool_error_;
+    return status;
+  }
+  status.ready = true;
+  status.state = postgres_up_ && spool_depth_ == 0 ? "ok" : "spooling";
+  status.last_error = last_error_;
+  return status;
+}
+
+std::optional<std::chrono::steady_clock::time_point> SpoolingStore::background_work() {
+  if (Clock::now() < next_attempt_) {
+    return next_attempt_;
+  }
+  if (!postgres_up_) {
+    try {
+      postgres_.connect();
+    } catch (const postgres::Unavailable& error) {
+      last_error_ = error.what();
+      const auto wait = retry_later();
+      spdlog::debug("{}; next attempt in {} ms", last_error_, wait.count());
+      return next_attempt_;
+    } catch (const std::exception& error) {
+      // It answers but refuses the migrations: an operator has to step in, so say it loudly.
+      last_error_ = error.what();
+      const auto wait = retry_later();
+      spdlog::error("{}; next attempt in {} ms", last_error_, wait.count());
+      return next_attempt_;
+    }
+    mark_up();
+  }
+  if (spool_depth_ == 0) {
+    return std::nullopt;
+  }
+  return replay_batch();
+}
+
+void SpoolingStore::spool(const Batch& batch) {
+  try {
+    spool_.write(batch);
+  } catch (const std::exception& error) {
+    if (spool_error_.empty()) {
+      spdlog::error("{}; nothing more can be stored until the spool takes rows again",
+                    error.what());
+    }
+    spool_error_ = error.what();
+    throw;
+  }
+  if (!spool_error_.empty()) {
+    spdlog::info("spool {} takes rows again", spool_path_.string());
+    spool_error_.clear();
+  }
+  spool_depth_ += rows_of(batch);
+}
+
+std::optional<std::chrono::steady_clock::time_point> SpoolingStore::replay_batch() {
+  try {
+    const auto spooled = spool_.read_oldest(pacing_.replay_batch_rows);
+    if (!spooled) {
+      report_drained();
+      return std::nullopt;
+    }
+    postgres_.write(spooled->batch);
+    // Only now: a crash before this line replays the batch again, and ON CONFLICT skips it.
+    spool_.remove(*spooled);
+    const std::size_t rows = rows_of(spooled->batch);
+    replayed_rows_ += rows;
+    spool_depth_ -= std::min(rows, spool_depth_);
+  } catch (const postgres::Unavailable& error) {
+    mark_down(error);
+    return next_attempt_;
+  } catch (const std::exception& error) {
+    // PostgreSQL refused the rows, or the spool could not read or delete them. They stay
+    // spooled, and the attempt is repeated later, in case the cause gets fixed.
+    last_error_ = error.what();
+    const auto wait = retry_later();
+    spdlog::error("replaying spool {}: {}; next attempt in {} ms", spool_path_.string(),
+                  last_error_, wait.count());
+    return next_attempt_;
+  }
+  backoff_.reset();
+  // The estimate never counts fewer rows than the spool holds, so 0 means empty.
+  if (spool_depth_ == 0) {
+    report_drained();
+    return std::nullopt;
+  }
+  const auto now = Clock::now();
+  if (now - replay_reported_ >= pacing_.progress_interval) {
+    spdlog::info("replayed {} spooled rows into PostgreSQL, about {} to go", replayed_rows_,
+                 spool_depth_);
+    replay_reported_ = now;
+  }
+  return now;
+}
+
+void SpoolingStore::mark_up() {
+  postgres_up_ = true;
+  next_attempt_ = {};
+  replayed_rows_ = 0;
+  replay_started_ = replay_reported_ = Clock::now();
+  if (spool_depth_ > 0) {
+    spdlog::info("PostgreSQL {} is reachable: replaying {} spooled rows", postgres_.description(),
+                 spool_depth_);
+  } else {
+    spdlog::info("storing in PostgreSQL {}", postgres_.description());
+  }
+}
+
+void SpoolingStore::mark_down(const postgres::Unavailable& error) {
+  last_error_ = error.what();
+  if (postgres_up_) {
+    spdlog::warn("{}; spooling to {} until it is back", last_error_, spool_path_.string());
+  }
+  postgres_up_ = false;
+  retry_later();
+}
+
+// The wait starts over only once a write or replay succeeded, not on reconnecting: a server
+// that takes connections and then fails every batch is retried less and less often.
+std::chrono::milliseconds SpoolingStore::retry_later() {
+  const auto wait = backoff_.next();
+  next_attempt_ = Clock::now() + wait;
+  return wait;
+}
+
+void SpoolingStore::report_drained() {
+  spool_depth_ = 0;
+  last_error_.clear();
+  spdlog::info("spool drained: {} rows replayed into PostgreSQL in {:.1f} s", replayed_rows_,
+               seconds_since(replay_started_));
+}
+
+}  // namespace cryptometrics::storage::spool

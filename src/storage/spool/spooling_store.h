@@ -1,0 +1,87 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "storage/postgres/postgres_store.h"
+#include "storage/spool/backoff.h"
+#include "storage/sqlite/sqlite_store.h"
+#include "storage/storage.h"
+
+namespace cryptometrics::storage::spool {
+
+// How the spooling store paces retries and replay. The defaults are the product's; tests
+// shorten them.
+struct Pacing {
+  std::chrono::milliseconds first_retry{1000};     // after PostgreSQL was found unavailable
+  std::chrono::milliseconds longest_retry{30000};  // where the doubling of the wait stops
+  std::size_t replay_batch_rows = 5000;            // quotes, and rejections, per replay transaction
+  std::chrono::milliseconds progress_interval{10000};  // between replay progress lines in the log
+};
+
+// Storage in PostgreSQL that goes on while PostgreSQL is unavailable: batches then go to an
+// SQLite spool, and once PostgreSQL is back, background work replays the spool into it, oldest
+// rows first, one transaction per batch, deleting spooled rows only after PostgreSQL committed
+// them (a replay cut short is repeated, and stores nothing twice). While the spool holds rows,
+// new batches queue behind them, so every pair's rows reach PostgreSQL in order.
+class SpoolingStore final : public Storage {
+ public:
+  // Opens (creating) the spool at `spool_path` and connects to PostgreSQL, applying its
+  // migrations. PostgreSQL being unavailable is no error: the store then spools from the first
+  // batch, and says so in the log. Throws when the spool cannot be opened, and when PostgreSQL
+  // answers but refuses the migrations or the connection settings are malformed.
+  SpoolingStore(std::string connection_string, std::string description,
+                std::filesystem::path spool_path, Pacing pacing = {});
+  ~SpoolingStore() override;
+
+  SpoolingStore(const SpoolingStore&) = delete;
+  SpoolingStore& operator=(const SpoolingStore&) = delete;
+
+  // Durable once in PostgreSQL or in the spool; throws when the spool fails too (a full disk),
+  // or when PostgreSQL refuses the batch itself.
+  void write(const Batch& batch) override;
+  std::vector<metrics::History> load_histories(std::size_t window) override;
+  std::vector<PartitionOffset> load_offsets(std::string_view topic) override;
+  Status status() const override;
+  std::optional<std::chrono::steady_clock::time_point> background_work() override;
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  void spool(const Batch& batch);
+  // Moves the oldest spooled rows into PostgreSQL; returns when to go on.
+  std::optional<Clock::time_point> replay_batch();
+  void mark_up();
+  void mark_down(const postgres::Unavailable& error);
+  // Schedules the next attempt after a failure; returns the wait.
+  std::chrono::milliseconds retry_later();
+  void report_drained();
+
+  Pacing pacing_;
+  std::filesystem::path spool_path_;
+  postgres::PostgresStore postgres_;
+  sqlite::SqliteStore spool_;
+  Backoff backoff_;
+
+  bool postgres_up_ = false;
+  Clock::time_point next_attempt_{};
+  std::size_t spool_depth_ = 0;  // may count a row the spool skipped as already held
+  std::string last_error_;
+  std::string spool_error_;  // of the last write to the spool; empty once one succeeds
+
+  std::size_t replayed_rows_ = 0;
+  Clock::time_point replay_started_{};
+  Clock::time_point replay_reported_{};
+
+  // What PostgreSQL held when last asked, for when it cannot be asked.
+  std::vector<metrics::History> stored_histories_;
+  std::map<std::string, std::vector<PartitionOffset>> stored_offsets_;
+};
+
+}  // namespace cryptometrics::storage::spool

@@ -1,0 +1,329 @@
+#include "storage/postgres/postgres_store.h"
+
+#include <gtest/gtest.h>
+
+#include <cstddef>
+#include <latch>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "market/timestamp.h"
+#include "sqlite_test_rows.h"
+#include "storage/migrations.h"
+#include "support/postgres_server.h"
+
+namespace cryptometrics::storage::postgres {
+namespace {
+
+using Rows = std::vector<std::vector<std::string>>;
+
+// One server for the suite, started by its first test; every test gets an empty database.
+class PostgresStoreTest : public ::testing::Test {
+ protected:
+  static void TearDownTestSuite() { server_.reset(); }
+
+  void SetUp() override {
+    if (!server_) {
+      server_ = std::make_unique<testing::PostgresServer>();
+    }
+    if (!server_->running()) {
+      server_->start();
+    }
+    server_->reset_database();
+    store_ = make_store();
+  }
+
+  static std::unique_ptr<PostgresStore> make_store() {
+    return std::make_unique<PostgresStore>(server_->connection_string(), "test database");
+  }
+
+  // (topic, partition, offset) of every stored quote, in id order.
+  static Rows stored_sources() {
+    return server_->query(
+        "SELECT kafka_topic, kafka_partition, kafka_offset FROM crypto_metrics ORDER BY id");
+  }
+
+  static inline std::unique_ptr<testing::PostgresServer> server_;
+  std::unique_ptr<PostgresStore> store_;
+};
+
+std::vector<std::string> source_of(const QuoteRow& row) {
+  return {row.source.topic, std::to_string(row.source.partition),
+          std::to_string(row.source.offset)};
+}
+
+TEST_F(PostgresStoreTest, MigrateCreatesTheTablesAndRecordsEachMigration) {
+  store_->migrate();
+
+  Rows expected;
+  for (const Migration& migration : postgres_migrations()) {
+    expected.push_back({std::to_string(migration.version), std::string{migration.name}});
+  }
+  EXPECT_EQ(server_->query("SELECT version, name FROM schema_migrations ORDER BY version"),
+            expected);
+  EXPECT_EQ(server_->query("SELECT to_regclass('kafka_offsets') IS NOT NULL,"
+                           " to_regclass('rejected_quotes') IS NOT NULL"),
+            (Rows{{"t", "t"}}));
+}
+
+TEST_F(PostgresStoreTest, TheOriginalQueriesColumnsExist) {
+  store_->migrate();
+  store_->write(Batch{{quote_row("BTC-USD", 0)}, {}, {}});
+
+  const Rows rows = server_->query(
+      "SELECT pair, bid, ask, mid_price, spread, highest_bid, lowest_ask, max_spread,"
+      " moving_avg, timestamp FROM crypto_metrics");
+
+  EXPECT_EQ(rows.size(), 1u);
+}
+
+TEST_F(PostgresStoreTest, MigratingAgainAppliesNothing) {
+  store_->migrate();
+  const Rows first = server_->query("SELECT version, applied_at FROM schema_migrations");
+
+  store_->migrate();
+  make_store()->migrate();
+
+  EXPECT_EQ(server_->query("SELECT version, applied_at FROM schema_migrations"), first);
+}
+
+TEST_F(PostgresStoreTest, StoresMigratingAtTheSameTimeApplyEachMigrationOnce) {
+  for (int round = 0; round < 5; ++round) {
+    server_->execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+    const auto first = make_store();
+    const auto second = make_store();
+    std::latch start{2};
+    const auto migrate = [&start](PostgresStore& store) {
+      start.arrive_and_wait();
+      store.migrate();
+    };
+
+    std::thread other{migrate, std::ref(*second)};
+    EXPECT_NO_THROW(migrate(*first));
+    other.join();
+
+    EXPECT_EQ(server_->query_value("SELECT count(*) FROM schema_migrations"),
+              std::to_string(postgres_migrations().size()));
+  }
+}
+
+TEST_F(PostgresStoreTest, WritesQuotesExactly) {
+  QuoteRow row = quote_row("BTC-USD", 7, 2);
+  row.metrics.bid = decimal("46396.27");
+  row.metrics.ask = decimal("46535.3");
+  row.metrics.mid_price = decimal("46465.785");
+  row.metrics.spread = decimal("139.03");
+  row.metrics.highest_bid = decimal("99999999999999.999999999999");
+  row.metrics.lowest_ask = decimal("0.000000000001");
+  row.metrics.max_spread = decimal("139.03");
+  row.metrics.moving_avg = decimal("46465.785123456789");
+  row.metrics.timestamp = *market::parse_rfc3339("2026-11-24T10:54:05.014566Z");
+
+  store_->write(Batch{{row}, {}, {}});
+
+  EXPECT_EQ(server_->query("SELECT pair, bid, ask, mid_price, spread, highest_bid, lowest_ask,"
+                           " max_spread, moving_avg, quote_count,"
+                           " to_char(timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'),"
+                           " kafka_topic, kafka_partition, kafka_offset FROM crypto_metrics"),
+            (Rows{{"BTC-USD", "46396.27", "46535.3", "46465.785", "139.03",
+                   "99999999999999.999999999999", "0.000000000001", "139.03", "46465.785123456789",
+                   "8", "2026-11-24 10:54:05.014566", "crypto_prices", "2", "7"}}));
+}
+
+TEST_F(PostgresStoreTest, ReadsBackWhatItWrote) {
+  QuoteRow row = quote_row("BTC-USD", 7);
+  row.metrics.highest_bid = decimal("99999999999999.999999999999");
+
+  store_->write(Batch{{row}, {}, {}});
+  const std::vector<metrics::History> histories = store_->load_histories(5);
+
+  ASSERT_EQ(histories.size(), 1u);
+  EXPECT_EQ(histories[0].latest, row.metrics);
+  EXPECT_EQ(histories[0].recent_mid_prices, std::vector{row.metrics.mid_price});
+}
+
+TEST_F(PostgresStoreTest, KeepsEveryByteOfARejectedPayload) {
+  constexpr char kPayload[] = "\0\xff\xfe{\"pair\":\t\"\\x\"\n}\x80";
+  RejectedRow rejection = rejected_row(3);
+  rejection.payload = std::string(kPayload, sizeof kPayload - 1);
+  rejection.received_at = *market::parse_rfc3339("2026-11-24T10:54:05.000001Z");
+
+  store_->write(Batch{{}, {rejection}, {}});
+
+  EXPECT_EQ(server_->query("SELECT encode(payload, 'hex'), reason, kafka_offset,"
+                           " to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
+                           " FROM rejected_quotes"),
+            (Rows{{"00fffe7b2270616972223a09225c78220a7d80", "field ask is missing", "3",
+                   "2026-11-24 10:54:05.000001"}}));
+}
+
+TEST_F(PostgresStoreTest, StoresAReasonThatIsNotUtf8WithReplacementCharacters) {
+  constexpr char kReason[] = "pair \"\xff\0x\" is malformed";
+  RejectedRow rejection = rejected_row(3);
+  rejection.reason = std::string(kReason, sizeof kReason - 1);
+
+  store_->write(Batch{{}, {rejection}, {}});
+
+  EXPECT_EQ(server_->query_value("SELECT reason FROM rejected_quotes"),
+            "pair \"\xEF\xBF\xBD\xEF\xBF\xBDx\" is malformed");
+}
+
+TEST_F(PostgresStoreTest, SkipsSourcesAlreadyStoredKeepingTheOrderOfTheOthers) {
+  const std::vector<QuoteRow> first{quote_row("BTC-USD", 0), quote_row("ETH-USD", 1)};
+  const std::vector<QuoteRow> overlapping{quote_row("BTC-USD", 4), quote_row("ETH-USD", 1),
+                                          quote_row("BTC-USD", 2), quote_row("BTC-USD", 2)};
+
+  store_->write(Batch{first, {rejected_row(5)}, {}});
+  store_->write(Batch{first, {rejected_row(5)}, {}});
+  store_->write(Batch{overlapping, {rejected_row(5), rejected_row(6)}, {}});
+
+  EXPECT_EQ(stored_sources(), (Rows{source_of(first[0]), source_of(first[1]),
+                                    source_of(overlapping[0]), source_of(overlapping[2])}));
+  EXPECT_EQ(server_->query("SELECT kafka_offset FROM rejected_quotes ORDER BY id"),
+            (Rows{{"5"}, {"6"}}));
+}
+
+TEST_F(PostgresStoreTest, GivesRowsIdsInBatchOrder) {
+  std::vector<QuoteRow> rows;
+  for (std::int64_t offset = 40; offset > 0; --offset) {
+    rows.push_back(quote_row(offset % 2 == 0 ? "BTC-USD" : "ETH-USD", offset));
+  }
+
+  store_->write(Batch{rows, {}, {}});
+
+  Rows expected;
+  for (const QuoteRow& row : rows) {
+    expected.push_back(source_of(row));
+  }
+  EXPECT_EQ(stored_sources(), expected);
+}
+
+TEST_F(PostgresStoreTest, OffsetsNeverMoveBackwards) {
+  store_->write(Batch{{}, {}, {{"crypto_prices", 0, 10}, {"crypto_prices", 1, 4}}});
+  store_->write(Batch{{}, {}, {{"crypto_prices", 0, 5}, {"crypto_prices", 1, 9}}});
+  store_->write(Batch{{}, {}, {{"crypto_prices", 1, 12}, {"crypto_prices", 1, 11}}});
+
+  EXPECT_EQ(store_->load_offsets("crypto_prices"),
+            (std::vector<PartitionOffset>{{"crypto_prices", 0, 10}, {"crypto_prices", 1, 12}}));
+}
+
+TEST_F(PostgresStoreTest, LoadsTheOffsetsOfOneTopic) {
+  store_->write(Batch{{}, {}, {{"crypto_prices", 3, 7}, {"other", 0, 2}}});
+
+  EXPECT_EQ(store_->load_offsets("crypto_prices"),
+            (std::vector<PartitionOffset>{{"crypto_prices", 3, 7}}));
+  EXPECT_TRUE(store_->load_offsets("unknown").empty());
+}
+
+TEST_F(PostgresStoreTest, LoadsEachPairsLatestRowAndItsLastMidPrices) {
+  std::vector<QuoteRow> rows;
+  for (std::int64_t offset = 0; offset < 8; ++offset) {
+    rows.push_back(quote_row("BTC-USD", offset));
+  }
+  rows.push_back(quote_row("ETH-USD", 100));
+  rows.push_back(quote_row("ETH-USD", 101));
+  store_->write(Batch{rows, {}, {}});
+
+  const std::vector<metrics::History> histories = store_->load_histories(5);
+
+  ASSERT_EQ(histories.size(), 2u);
+  EXPECT_EQ(histories[0].latest, rows[7].metrics);
+  EXPECT_EQ(
+      histories[0].recent_mid_prices,
+      (std::vector{rows[3].metrics.mid_price, rows[4].metrics.mid_price, rows[5].metrics.mid_price,
+                   rows[6].metrics.mid_price, rows[7].metrics.mid_price}));
+  EXPECT_EQ(histories[1].latest, rows[9].metrics);
+  EXPECT_EQ(histories[1].recent_mid_prices,
+            (std::vector{rows[8].metrics.mid_price, rows[9].metrics.mid_price}));
+  EXPECT_TRUE(store_->load_histories(0)[0].recent_mid_prices.empty());
+}
+
+TEST_F(PostgresStoreTest, StoresABatchOfFiftyThousandRows) {
+  std::vector<QuoteRow> rows;
+  for (std::int64_t offset = 0; offset < 50'000; ++offset) {
+    rows.push_back(quote_row(offset % 3 == 0 ? "BTC-USD" : "ETH-USD", offset));
+  }
+
+  store_->write(Batch{rows, {}, {{"crypto_prices", 0, 50'000}}});
+
+  EXPECT_EQ(server_->query("SELECT count(*), min(kafka_offset), max(kafka_offset),"
+                           " bool_and(kafka_offset = id - (SELECT min(id) FROM crypto_metrics))"
+                           " FROM crypto_metrics"),
+            (Rows{{"50000", "0", "49999", "t"}}));
+}
+
+TEST_F(PostgresStoreTest, ThrowsUnavailableWhenTheServerIsDown) {
+  store_->migrate();
+  server_->stop(testing::PostgresServer::StopMode::immediate);
+
+  EXPECT_THROW(store_->write(Batch{{quote_row("BTC-USD", 0)}, {}, {}}), Unavailable);
+  EXPECT_THROW(make_store()->connect(), Unavailable);
+  EXPECT_EQ(store_->status().state, "failing");
+}
+
+TEST_F(PostgresStoreTest, ReconnectsAfterItsSessionWasTerminated) {
+  store_->write(Batch{{quote_row("BTC-USD", 0)}, {}, {}});
+
+  ASSERT_EQ(server_->terminate_backends(), 1);
+
+  EXPECT_THROW(store_->write(Batch{{quote_row("BTC-USD", 1)}, {}, {}}), Unavailable);
+  store_->write(Batch{{quote_row("BTC-USD", 1)}, {}, {}});
+  EXPECT_EQ(stored_sources(), (Rows{{"crypto_prices", "0", "0"}, {"crypto_prices", "0", "1"}}));
+  EXPECT_EQ(store_->status().state, "ok");
+}
+
+TEST_F(PostgresStoreTest, ReconnectsAfterTheServerRestarted) {
+  store_->write(Batch{{quote_row("BTC-USD", 0)}, {}, {}});
+  server_->stop(testing::PostgresServer::StopMode::immediate);
+  server_->start();
+
+  EXPECT_THROW(store_->write(Batch{{quote_row("BTC-USD", 1)}, {}, {}}), Unavailable);
+  store_->write(Batch{{quote_row("BTC-USD", 1)}, {}, {}});
+
+  EXPECT_EQ(server_->query_value("SELECT count(*) FROM crypto_metrics"), "2");
+}
+
+TEST_F(PostgresStoreTest, AnErrorAboutTheDataIsNotUnavailable) {
+  store_->migrate();
+  server_->execute("ALTER TABLE crypto_metrics ADD CHECK (pair <> 'BAD-PAIR')");
+
+  try {
+    store_->write(Batch{{quote_row("BAD-PAIR", 0)}, {}, {}});
+    FAIL() << "the write went through";
+  } catch (const Unavailable& error) {
+    FAIL() << "taken for unavailable: " << error.what();
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string{error.what()}.find("check constraint"), std::string::npos)
+        << error.what();
+  }
+}
+
+TEST_F(PostgresStoreTest, ErrorsNeverShowThePassword) {
+  server_->stop(testing::PostgresServer::StopMode::immediate);
+  const std::vector<std::string> connection_strings{
+      server_->connection_string() + " password=hunter2",
+      "postgresql://postgres:hunter2@127.0.0.1:" + std::to_string(server_->port()) + "/x",
+      "host=127.0.0.1 password=hunter2 xyzzy",
+      "postgresql://postgres:hunter2@127.0.0.1:" + std::to_string(server_->port()) + "/x?bad=1"};
+
+  for (const std::string& connection_string : connection_strings) {
+    PostgresStore store{connection_string, "postgres@test"};
+    std::string message;
+    try {
+      store.connect();
+    } catch (const std::exception& error) {
+      message = error.what();
+    }
+
+    EXPECT_NE(message.find("postgres@test"), std::string::npos) << message;
+    EXPECT_EQ(message.find("hunter2"), std::string::npos) << message;
+    EXPECT_EQ(message.find("xyzzy"), std::string::npos) << message;
+    EXPECT_EQ(store.status().last_error, message);
+  }
+}
+
+}  // namespace
+}  // namespace cryptometrics::storage::postgres

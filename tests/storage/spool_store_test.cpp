@@ -1,0 +1,316 @@
+#include <SQLiteCpp/Database.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "sqlite_test_rows.h"
+#include "storage/postgres/postgres_store.h"
+#include "storage/spool/spooling_store.h"
+#include "storage/sqlite/sqlite_store.h"
+#include "support/postgres_server.h"
+#include "support/temp_dir.h"
+
+namespace cryptometrics::storage::spool {
+namespace {
+
+using namespace std::chrono_literals;
+using Rows = std::vector<std::vector<std::string>>;
+using StopMode = testing::PostgresServer::StopMode;
+
+// Retries within milliseconds, and replay batches small enough that a spool takes several.
+const Pacing kQuickPacing{
+    .first_retry = 10ms, .longest_retry = 50ms, .replay_batch_rows = 7, .progress_interval = 10s};
+
+// `count` rows at consecutive offsets from `first_offset`, pairs taking turns, each pair's
+// quote count going up by one per row as the pipeline's does.
+std::vector<QuoteRow> quote_rows(std::int64_t first_offset, std::int64_t count,
+                                 const std::vector<std::string>& pairs = {"BTC-USD", "ETH-USD"},
+                                 std::int64_t first_count = 1) {
+  std::vector<QuoteRow> rows;
+  for (std::int64_t index = 0; index < count; ++index) {
+    const auto pair_index = static_cast<std::size_t>(index) % pairs.size();
+    QuoteRow row = quote_row(pairs[pair_index], first_offset + index);
+    row.metrics.count = first_count + index / static_cast<std::int64_t>(pairs.size());
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+// The rows with the offsets they bring partition 0 to.
+Batch batch_of(std::vector<QuoteRow> rows, std::vector<RejectedRow> rejections = {}) {
+  std::int64_t next_offset = 0;
+  for (const QuoteRow& row : rows) {
+    next_offset = std::max(next_offset, row.source.offset + 1);
+  }
+  for (const RejectedRow& row : rejections) {
+    next_offset = std::max(next_offset, row.source.offset + 1);
+  }
+  return Batch{std::move(rows), std::move(rejections), {{"crypto_prices", 0, next_offset}}};
+}
+
+Rows sources_of(const std::vector<std::vector<QuoteRow>>& batches) {
+  Rows sources;
+  for (const auto& rows : batches) {
+    for (const QuoteRow& row : rows) {
+      sources.push_back({row.metrics.pair, std::to_string(row.source.offset)});
+    }
+  }
+  return sources;
+}
+
+// One server for the suite, started by its first test; every test gets an empty database and
+// a spool of its own.
+class SpoolingStoreTest : public ::testing::Test {
+ protected:
+  static void TearDownTestSuite() { server_.reset(); }
+
+  void SetUp() override {
+    if (!server_) {
+      server_ = std::make_unique<testing::PostgresServer>();
+    }
+    if (!server_->running()) {
+      server_->start();
+    }
+    server_->reset_database();
+  }
+
+  std::unique_ptr<SpoolingStore> open_store(Pacing pacing = kQuickPacing) {
+    return std::make_unique<SpoolingStore>(server_->connection_string(), "test database",
+                                           spool_path(), pacing);
+  }
+
+  std::filesystem::path spool_path() const { return directory_ / "spool.db"; }
+
+  // (pair, offset) of every quote in PostgreSQL, in id order.
+  static Rows stored_sources() {
+    return server_->query("SELECT pair, kafka_offset FROM crypto_metrics ORDER BY id");
+  }
+
+  // Runs the store's background work when it asks to be run, as the storage thread does, until
+  // `done`.
+  template <typename Done>
+  static void work_until(SpoolingStore& store, Done done) {
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (!done()) {
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline)
+          << "spool depth " << store.status().spool_depth << ", " << store.status().last_error;
+      if (const auto next = store.background_work()) {
+        std::this_thread::sleep_until(std::min(*next, deadline));
+      }
+    }
+  }
+
+  // Until the spool is empty and writes go to PostgreSQL again.
+  static void drain(SpoolingStore& store) {
+    work_until(store, [&store] { return store.status().state == "ok"; });
+  }
+
+  // Until a first replay transaction took rows out of the spool.
+  static void replay_one_batch(SpoolingStore& store) {
+    const std::size_t depth = store.status().spool_depth;
+    work_until(store, [&store, depth] { return store.status().spool_depth < depth; });
+  }
+
+  static inline std::unique_ptr<testing::PostgresServer> server_;
+  testing::TempDir directory_;
+};
+
+TEST_F(SpoolingStoreTest, StoresInPostgresWhileItIsUp) {
+  const auto store = open_store();
+  const std::vector<QuoteRow> rows = quote_rows(0, 5);
+
+  store->write(batch_of(rows));
+
+  EXPECT_EQ(stored_sources(), sources_of({rows}));
+  EXPECT_EQ(store->status(), (Status{"postgres", true, "ok", 0, ""}));
+  EXPECT_EQ(sqlite::SqliteStore{spool_path()}.depth(), 0u);
+}
+
+TEST_F(SpoolingStoreTest, SpoolsWhilePostgresIsDownAndReplaysInOrderOnceItIsBack) {
+  const auto store = open_store();
+  const std::vector<QuoteRow> before = quote_rows(0, 4);
+  const std::vector<QuoteRow> first_spooled = quote_rows(4, 10, {"BTC-USD", "ETH-USD"}, 3);
+  const std::vector<QuoteRow> second_spooled = quote_rows(16, 10, {"BTC-USD", "ETH-USD"}, 8);
+  store->write(batch_of(before));
+
+  server_->stop(StopMode::immediate);
+  store->write(batch_of(first_spooled));
+  const Status after_first = store->status();
+  store->write(batch_of(second_spooled, {rejected_row(14), rejected_row(15)}));
+  const Status after_second = store->status();
+
+  EXPECT_EQ(after_first.state, "spooling");
+  EXPECT_TRUE(after_first.ready);
+  EXPECT_EQ(after_first.spool_depth, 10u);
+  EXPECT_NE(after_first.last_error.find("test database"), std::string::npos);
+  EXPECT_EQ(after_second.spool_depth, 22u);
+
+  server_->start();
+  drain(*store);
+
+  EXPECT_EQ(stored_sources(), sources_of({before, first_spooled, second_spooled}));
+  EXPECT_EQ(server_->query("SELECT kafka_offset FROM rejected_quotes ORDER BY id"),
+            (Rows{{"14"}, {"15"}}));
+  EXPECT_EQ(store->load_offsets("crypto_prices"),
+            (std::vector<PartitionOffset>{{"crypto_prices", 0, 26}}));
+  EXPECT_EQ(store->status(), (Status{"postgres", true, "ok", 0, ""}));
+  EXPECT_EQ(sqlite::SqliteStore{spool_path()}.depth(), 0u);
+}
+
+TEST_F(SpoolingStoreTest, NewRowsQueueBehindSpooledOnes) {
+  const auto store = open_store();
+  const std::vector<QuoteRow> spooled = quote_rows(0, 20);
+  const std::vector<QuoteRow> later = quote_rows(20, 6, {"BTC-USD", "ETH-USD"}, 11);
+  server_->stop(StopMode::immediate);
+  store->write(batch_of(spooled));
+  server_->start();
+  replay_one_batch(*store);
+  ASSERT_GT(store->status().spool_depth, 0u);
+
+  store->write(batch_of(later));
+  drain(*store);
+
+  EXPECT_EQ(stored_sources(), sources_of({spooled, later}));
+}
+
+TEST_F(SpoolingStoreTest, StartsWhilePostgresIsDownAndCatchesUpOnceItIsUp) {
+  server_->stop(StopMode::immediate);
+  const std::vector<QuoteRow> rows = quote_rows(0, 9);
+
+  const auto store = open_store();
+  store->write(batch_of(rows));
+
+  EXPECT_EQ(store->status().state, "spooling");
+  EXPECT_EQ(store->status().spool_depth, 9u);
+  EXPECT_EQ(store->load_histories(5).size(), 2u);
+  EXPECT_EQ(store->load_offsets("crypto_prices"),
+            (std::vector<PartitionOffset>{{"crypto_prices", 0, 9}}));
+  server_->start();
+  drain(*store);
+  EXPECT_EQ(stored_sources(), sources_of({rows}));
+}
+
+TEST_F(SpoolingStoreTest, SessionsTerminatedDuringWritesLoseAndDoubleNothing) {
+  Pacing pacing = kQuickPacing;
+  pacing.replay_batch_rows = 1000;
+  const auto store = open_store(pacing);
+  std::atomic<bool> writing{true};
+  std::atomic<int> terminated{0};
+  std::thread terminator{[&] {
+    while (writing) {
+      terminated += server_->terminate_backends();
+    }
+  }};
+  std::vector<std::vector<QuoteRow>> batches;
+  for (std::int64_t batch = 0; batch < 40; ++batch) {
+    batches.push_back(quote_rows(batch * 250, 250, {"BTC-USD", "ETH-USD"}, batch * 125 + 1));
+    store->write(batch_of(batches.back()));
+    store->background_work();
+  }
+  writing = false;
+  terminator.join();
+
+  drain(*store);
+
+  EXPECT_GT(terminated, 0);
+  EXPECT_EQ(stored_sources(), sources_of(batches));
+}
+
+TEST_F(SpoolingStoreTest, AReplayCutShortBeforeTheSpoolDeletedItStoresNothingTwice) {
+  server_->stop(StopMode::immediate);
+  const std::vector<QuoteRow> rows = quote_rows(0, 20);
+  open_store()->write(batch_of(rows, {rejected_row(20)}));
+  server_->start();
+  {
+    // What a process killed between PostgreSQL's commit and the spool's delete leaves behind.
+    sqlite::SqliteStore spool{spool_path()};
+    postgres::PostgresStore postgres{server_->connection_string(), "test database"};
+    const auto oldest = spool.read_oldest(kQuickPacing.replay_batch_rows);
+    ASSERT_TRUE(oldest.has_value());
+    postgres.write(oldest->batch);
+  }
+
+  const auto store = open_store();
+  drain(*store);
+
+  EXPECT_EQ(stored_sources(), sources_of({rows}));
+  EXPECT_EQ(server_->query_value("SELECT count(*) FROM rejected_quotes"), "1");
+}
+
+TEST_F(SpoolingStoreTest, LoadsHistoriesFromPostgresAndTheSpool) {
+  const auto store = open_store();
+  const std::vector<QuoteRow> stored = quote_rows(0, 6, {"BTC-USD"});
+  const std::vector<QuoteRow> spooled = quote_rows(6, 2, {"BTC-USD"}, 7);
+  const std::vector<QuoteRow> spooled_only = quote_rows(8, 2, {"ETH-USD"});
+  store->write(batch_of(stored));
+  store->load_histories(5);
+  server_->stop(StopMode::immediate);
+  store->write(batch_of(spooled));
+  store->write(batch_of(spooled_only));
+
+  const std::vector<metrics::History> histories = store->load_histories(5);
+
+  ASSERT_EQ(histories.size(), 2u);
+  EXPECT_EQ(histories[0].latest, spooled[1].metrics);
+  std::vector<market::Decimal> mid_prices;
+  for (std::size_t index = 1; index < 6; ++index) {
+    mid_prices.push_back(stored[index].metrics.mid_price);
+  }
+  mid_prices.push_back(spooled[0].metrics.mid_price);
+  mid_prices.push_back(spooled[1].metrics.mid_price);
+  EXPECT_EQ(histories[0].recent_mid_prices, mid_prices);
+  EXPECT_EQ(histories[1].latest, spooled_only[1].metrics);
+}
+
+TEST_F(SpoolingStoreTest, LoadsTheFurthestOffsetOfPostgresAndTheSpool) {
+  const auto store = open_store();
+  store->write(Batch{{}, {}, {{"crypto_prices", 0, 10}, {"crypto_prices", 1, 40}}});
+  store->load_offsets("crypto_prices");
+  server_->stop(StopMode::immediate);
+
+  store->write(Batch{{}, {}, {{"crypto_prices", 0, 15}, {"crypto_prices", 2, 3}}});
+
+  EXPECT_EQ(store->load_offsets("crypto_prices"),
+            (std::vector<PartitionOffset>{
+                {"crypto_prices", 0, 15}, {"crypto_prices", 1, 40}, {"crypto_prices", 2, 3}}));
+}
+
+TEST_F(SpoolingStoreTest, FailsWhenTheSpoolRefusesRowsAndRecovers) {
+  const auto store = open_store();
+  server_->stop(StopMode::immediate);
+  SQLite::Database spool{spool_path(), SQLite::OPEN_READWRITE};
+  spool.exec(
+      "CREATE TRIGGER refuse BEFORE INSERT ON crypto_metrics"
+      " BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+
+  EXPECT_ANY_THROW(store->write(batch_of(quote_rows(0, 3))));
+  const Status failing = store->status();
+  spool.exec("DROP TRIGGER refuse");
+  store->write(batch_of(quote_rows(0, 3)));
+
+  EXPECT_EQ(failing.state, "failing");
+  EXPECT_FALSE(failing.ready);
+  EXPECT_NE(failing.last_error.find("disk is full"), std::string::npos) << failing.last_error;
+  EXPECT_EQ(store->status().state, "spooling");
+  EXPECT_EQ(store->status().spool_depth, 3u);
+}
+
+TEST_F(SpoolingStoreTest, StatusNeverShowsThePassword) {
+  server_->stop(StopMode::immediate);
+
+  SpoolingStore store{server_->connection_string() + " password=hunter2", "postgres@test",
+                      spool_path(), kQuickPacing};
+  store.write(batch_of(quote_rows(0, 1)));
+
+  EXPECT_NE(store.status().last_error.find("postgres@test"), std::string::npos);
+  EXPECT_EQ(store.status().last_error.find("hunter2"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cryptometrics::storage::spool
