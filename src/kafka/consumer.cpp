@@ -1,0 +1,323 @@
+#include "kafka/consumer.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <array>
+#include <boost/asio/post.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <spdlog/spdlog.h>
+#include <stdexcept>
+#include <system_error>
+
+#include "kafka/client_config.h"
+
+namespace cryptometrics::kafka {
+namespace {
+
+// Messages handed over per turn of the event loop before HTTP and timers get theirs.
+constexpr int kBurst = 1000;
+
+std::vector<TopicPartition> to_vector(const rd_kafka_topic_partition_list_t* list) {
+  std::vector<TopicPartition> partitions;
+  partitions.reserve(static_cast<std::size_t>(list->cnt));
+  for (int i = 0; i < list->cnt; ++i) {
+    partitions.push_back({list->elems[i].topic, list->elems[i].partition});
+  }
+  return partitions;
+}
+
+std::string describe(const std::vector<TopicPartition>& partitions) {
+  std::string text;
+  for (const auto& partition : partitions) {
+    if (!text.empty()) text += ", ";
+    text += partition.topic + "[" + std::to_string(partition.partition) + "]";
+  }
+  return text.empty() ? "none" : text;
+}
+
+}  // namespace
+
+struct Consumer::Client {
+  Client(boost::asio::io_context& io, ConsumerHandler& handler, std::string topic)
+      : io{io}, handler{handler}, topic{std::move(topic)}, wake_reader{io} {}
+
+  void schedule_drain();
+  void drain();
+  void arm_wake_reader();
+  void hand_over(const rd_kafka_message_t& message);
+  void rebalance(rd_kafka_resp_err_t error, rd_kafka_topic_partition_list_t* partitions);
+  void report_error(rd_kafka_resp_err_t error, const char* reason);
+
+  boost::asio::io_context& io;
+  ConsumerHandler& handler;
+  std::string topic;
+  rd_kafka_t* handle = nullptr;
+  rd_kafka_queue_t* queue = nullptr;
+  boost::asio::posix::stream_descriptor wake_reader;
+  int wake_writer = -1;
+  std::array<char, 256> wake_buffer{};
+  std::shared_ptr<bool> alive = std::make_shared<bool>(true);
+  bool paused = false;
+  bool closed = false;
+  bool drain_scheduled = false;
+  std::size_t assigned_partitions = 0;
+  bool awaiting_assignment = true;
+  std::string error;  // the latest client-level error, cleared when messages flow again
+};
+
+void Consumer::Client::schedule_drain() {
+  if (drain_scheduled) return;
+  drain_scheduled = true;
+  boost::asio::post(io, [this, alive = std::weak_ptr<bool>{alive}] {
+    if (alive.expired()) return;
+    drain_scheduled = false;
+    drain();
+  });
+}
+
+void Consumer::Client::drain() {
+  for (int handed_over = 0; handed_over < kBurst; ++handed_over) {
+    if (paused || closed) return;
+    rd_kafka_message_t* message = rd_kafka_consumer_poll(handle, 0);
+    if (message == nullptr) {
+      // The queue is empty: librdkafka writes to the pipe when the next element arrives.
+      handler.on_idle();
+      return;
+    }
+    hand_over(*message);
+    rd_kafka_message_destroy(message);
+  }
+  handler.on_idle();
+  schedule_drain();
+}
+
+void Consumer::Client::arm_wake_reader() {
+  wake_reader.async_read_some(
+      boost::asio::buffer(wake_buffer),
+      [this, alive = std::weak_ptr<bool>{alive}](const boost::system::error_code& failure,
+                                                 std::size_t) {
+        if (alive.expired() || failure == boost::asio::error::operation_aborted || closed) {
+          return;
+        }
+        if (failure) {
+          spdlog::error("Kafka consumer wake-up pipe failed: {}", failure.message());
+          return;
+        }
+        drain();
+        arm_wake_reader();
+      });
+}
+
+void Consumer::Client::hand_over(const rd_kafka_message_t& message) {
+  const char* message_topic =
+      message.rkt != nullptr ? rd_kafka_topic_name(message.rkt) : topic.c_str();
+  if (message.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    report_error(message.err, message.payload != nullptr
+                                  ? static_cast<const char*>(message.payload)
+                                  : rd_kafka_err2str(message.err));
+    return;
+  }
+  error.clear();
+  rd_kafka_timestamp_type_t timestamp_type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+  const std::int64_t milliseconds = rd_kafka_message_timestamp(&message, &timestamp_type);
+  Message handed{
+      .topic = message_topic,
+      .partition = message.partition,
+      .offset = message.offset,
+      .payload = message.payload != nullptr
+                     ? std::string_view{static_cast<const char*>(message.payload), message.len}
+                     : std::string_view{},
+      .timestamp = std::nullopt,
+  };
+  if (timestamp_type != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE && milliseconds >= 0) {
+    handed.timestamp = market::Timestamp{std::chrono::milliseconds{milliseconds}};
+  }
+  handler.on_message(handed);
+}
+
+void Consumer::Client::rebalance(rd_kafka_resp_err_t reason,
+                                 rd_kafka_topic_partition_list_t* partitions) {
+  if (reason == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    auto assigned = to_vector(partitions);
+    spdlog::info("Kafka assigned partitions {}; reading their stored offsets",
+                 describe(assigned));
+    awaiting_assignment = true;
+    handler.on_assigned(std::move(assigned));
+    return;
+  }
+  if (reason == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+    spdlog::info("Kafka partitions revoked: {}", describe(to_vector(partitions)));
+  } else {
+    spdlog::error("Kafka rebalance failed: {}", rd_kafka_err2str(reason));
+  }
+  handler.on_revoked();
+  rd_kafka_assign(handle, nullptr);
+  assigned_partitions = 0;
+  awaiting_assignment = true;
+}
+
+void Consumer::Client::report_error(rd_kafka_resp_err_t code, const char* reason) {
+  const std::string text = std::string{rd_kafka_err2name(code)} + ": " + reason;
+  if (text != error) {
+    spdlog::warn("Kafka consumer on topic {}: {}", topic, text);
+  }
+  error = text;
+}
+
+Consumer::Consumer(boost::asio::io_context& io, const ConsumerSettings& settings,
+                   ConsumerHandler& handler)
+    : client_{std::make_unique<Client>(io, handler, settings.topic)} {
+  rd_kafka_conf_t* conf = make_client_config({
+      {"bootstrap.servers", settings.bootstrap_servers},
+      {"group.id", settings.group_id},
+      {"client.id", "crypto-metrics"},
+      // Offsets are stored by hand once rows are durable, then committed in the background.
+      {"enable.auto.offset.store", "false"},
+      {"enable.auto.commit", "true"},
+      {"auto.commit.interval.ms", "1000"},
+      {"auto.offset.reset", "earliest"},
+      {"enable.partition.eof", "false"},
+      // A restarted process rejoins within seconds instead of waiting out the default 45 s.
+      {"session.timeout.ms", "10000"},
+      {"heartbeat.interval.ms", "1000"},
+      // Bounds what librdkafka buffers ahead of the application.
+      {"queued.max.messages.kbytes", "16384"},
+      {"fetch.wait.max.ms", "100"},
+  });
+  rd_kafka_conf_set_opaque(conf, client_.get());
+  rd_kafka_conf_set_rebalance_cb(
+      conf, [](rd_kafka_t*, rd_kafka_resp_err_t reason, rd_kafka_topic_partition_list_t* list,
+               void* opaque) { static_cast<Client*>(opaque)->rebalance(reason, list); });
+  rd_kafka_conf_set_error_cb(conf, [](rd_kafka_t*, int code, const char* reason, void* opaque) {
+    static_cast<Client*>(opaque)->report_error(static_cast<rd_kafka_resp_err_t>(code), reason);
+  });
+
+  std::array<char, 512> failure{};
+  client_->handle = rd_kafka_new(RD_KAFKA_CONSUMER, conf, failure.data(), failure.size());
+  if (client_->handle == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    throw std::runtime_error(std::string{"Kafka consumer: "} + failure.data());
+  }
+  // Rebalances and errors are then served by the same poll as messages, on the event loop.
+  rd_kafka_poll_set_consumer(client_->handle);
+  client_->queue = rd_kafka_queue_get_consumer(client_->handle);
+
+  std::array<int, 2> pipe_ends{};
+  if (::pipe2(pipe_ends.data(), O_NONBLOCK | O_CLOEXEC) != 0) {
+    throw std::system_error(errno, std::generic_category(), "Kafka consumer wake-up pipe");
+  }
+  client_->wake_reader.assign(pipe_ends[0]);
+  client_->wake_writer = pipe_ends[1];
+  static constexpr char kWake = 'w';
+  rd_kafka_queue_io_event_enable(client_->queue, client_->wake_writer, &kWake, 1);
+}
+
+Consumer::~Consumer() {
+  close();
+  rd_kafka_queue_io_event_enable(client_->queue, -1, nullptr, 0);
+  rd_kafka_queue_destroy(client_->queue);
+  rd_kafka_destroy(client_->handle);
+  boost::system::error_code ignored;
+  client_->wake_reader.close(ignored);
+  ::close(client_->wake_writer);
+}
+
+void Consumer::start() {
+  rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(topics, client_->topic.c_str(), RD_KAFKA_PARTITION_UA);
+  const rd_kafka_resp_err_t result = rd_kafka_subscribe(client_->handle, topics);
+  rd_kafka_topic_partition_list_destroy(topics);
+  if (result != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    throw std::runtime_error("Kafka subscribe to topic " + client_->topic + ": " +
+                             error_text(result));
+  }
+  client_->arm_wake_reader();
+  client_->schedule_drain();
+}
+
+void Consumer::pause_reading() { client_->paused = true; }
+
+void Consumer::resume_reading() {
+  if (!client_->paused) return;
+  client_->paused = false;
+  client_->schedule_drain();
+}
+
+void Consumer::assign(const std::vector<TopicPartition>& partitions,
+                      const std::map<TopicPartition, std::int64_t>& start_offsets) {
+  if (client_->closed) return;
+  rd_kafka_topic_partition_list_t* list =
+      rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size()));
+  std::string positions;
+  for (const auto& partition : partitions) {
+    rd_kafka_topic_partition_t* entry =
+        rd_kafka_topic_partition_list_add(list, partition.topic.c_str(), partition.partition);
+    const auto stored = start_offsets.find(partition);
+    entry->offset = stored != start_offsets.end() ? stored->second : RD_KAFKA_OFFSET_INVALID;
+    if (!positions.empty()) positions += ", ";
+    positions += partition.topic + "[" + std::to_string(partition.partition) + "] from " +
+                 (stored != start_offsets.end() ? "offset " + std::to_string(stored->second)
+                                                : std::string{"the committed offset"});
+  }
+  const rd_kafka_resp_err_t result = rd_kafka_assign(client_->handle, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  if (result != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    client_->report_error(result, "assigning partitions");
+    return;
+  }
+  client_->awaiting_assignment = false;
+  client_->assigned_partitions = partitions.size();
+  spdlog::info("Kafka consuming {}", positions.empty() ? std::string{"no partitions"} : positions);
+  client_->schedule_drain();
+}
+
+void Consumer::store_offsets(const std::map<TopicPartition, std::int64_t>& next_offsets) {
+  if (next_offsets.empty() || client_->closed) return;
+  rd_kafka_topic_partition_list_t* list =
+      rd_kafka_topic_partition_list_new(static_cast<int>(next_offsets.size()));
+  for (const auto& [partition, offset] : next_offsets) {
+    rd_kafka_topic_partition_list_add(list, partition.topic.c_str(), partition.partition)
+        ->offset = offset;
+  }
+  // ERR__STATE for a partition no longer assigned is expected after a rebalance.
+  const rd_kafka_resp_err_t result = rd_kafka_offsets_store(client_->handle, list);
+  if (result != RD_KAFKA_RESP_ERR_NO_ERROR && result != RD_KAFKA_RESP_ERR__STATE) {
+    spdlog::warn("Kafka storing offsets: {}", error_text(result));
+  }
+  rd_kafka_topic_partition_list_destroy(list);
+}
+
+void Consumer::close() {
+  if (client_->closed) return;
+  client_->closed = true;
+  boost::system::error_code ignored;
+  client_->wake_reader.cancel(ignored);
+  const rd_kafka_resp_err_t committed = rd_kafka_commit(client_->handle, nullptr, 0);
+  if (committed != RD_KAFKA_RESP_ERR_NO_ERROR && committed != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+    spdlog::warn("Kafka final commit: {}", error_text(committed));
+  }
+  const rd_kafka_resp_err_t closed = rd_kafka_consumer_close(client_->handle);
+  if (closed != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    spdlog::warn("Kafka consumer close: {}", error_text(closed));
+  }
+  client_->assigned_partitions = 0;
+}
+
+Consumer::Status Consumer::status() const {
+  Status status;
+  status.assigned_partitions = client_->assigned_partitions;
+  if (client_->closed) {
+    status.state = "closed";
+  } else if (!client_->error.empty()) {
+    status.state = "error: " + client_->error;
+  } else if (client_->awaiting_assignment) {
+    status.state = "waiting for assignment";
+  } else {
+    status.state = "assigned";
+  }
+  status.ready = !client_->closed && !client_->awaiting_assignment && client_->error.empty();
+  return status;
+}
+
+}  // namespace cryptometrics::kafka

@@ -1,0 +1,94 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "kafka/topic_partition.h"
+#include "market/timestamp.h"
+
+namespace cryptometrics::kafka {
+
+// One consumed message. The views live only as long as the on_message call.
+struct Message {
+  std::string_view topic;
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;
+  std::string_view payload;
+  std::optional<market::Timestamp> timestamp;  // the broker's, when the message has one
+};
+
+// What the consumer reports. Every call happens on the event loop.
+class ConsumerHandler {
+ public:
+  virtual ~ConsumerHandler() = default;
+
+  // The group gave this consumer `partitions`; reading waits until Consumer::assign is called
+  // (which may be later, once stored offsets are known).
+  virtual void on_assigned(std::vector<TopicPartition> partitions) = 0;
+  // Every partition was taken away (a rebalance, or close()).
+  virtual void on_revoked() = 0;
+  virtual void on_message(const Message& message) = 0;
+  // Everything that had arrived has been handed over: a good moment to store a batch.
+  virtual void on_idle() = 0;
+};
+
+struct ConsumerSettings {
+  std::string bootstrap_servers;
+  std::string group_id;
+  std::string topic;
+};
+
+// A Kafka group consumer driven by the event loop: librdkafka wakes the loop through a pipe when
+// messages arrive, and the loop hands them over in bursts. Offsets are committed only as far as
+// store_offsets() says, so what is committed is what the application made durable.
+class Consumer {
+ public:
+  struct Status {
+    bool ready = false;
+    std::string state;
+    std::size_t assigned_partitions = 0;
+  };
+
+  // Throws std::runtime_error naming the setting when librdkafka refuses the configuration.
+  Consumer(boost::asio::io_context& io, const ConsumerSettings& settings,
+           ConsumerHandler& handler);
+  ~Consumer();
+
+  Consumer(const Consumer&) = delete;
+  Consumer& operator=(const Consumer&) = delete;
+
+  // Subscribes to the topic and starts reading.
+  void start();
+
+  // Back-pressure: stops handing over messages (and serving rebalances) until resumed.
+  void pause_reading();
+  void resume_reading();
+
+  // Sets the assignment that on_assigned announced. Partitions in `start_offsets` start there;
+  // the others at the group's committed offset (or the earliest, for a new group).
+  void assign(const std::vector<TopicPartition>& partitions,
+              const std::map<TopicPartition, std::int64_t>& start_offsets);
+
+  // Marks every message before these offsets as durable, to be committed. Partitions no longer
+  // assigned are ignored: their new owner reads the offsets stored with the rows.
+  void store_offsets(const std::map<TopicPartition, std::int64_t>& next_offsets);
+
+  // Commits what is stored and leaves the group. Blocks for the round trip to the broker.
+  void close();
+
+  Status status() const;
+
+ private:
+  struct Client;
+  std::unique_ptr<Client> client_;
+};
+
+}  // namespace cryptometrics::kafka
