@@ -13,14 +13,19 @@ namespace cryptometrics::http {
 
 // What one client may take, so that a slow or hostile one cannot stall the others.
 struct Limits {
+  // Open connections served at once. One accepted beyond that is answered 503
+  // {"error":"too many connections"} with Connection: close at once, without being served.
   std::size_t max_connections = 512;
-  std::size_t header_limit = 8 * 1024;  // bytes
-  std::size_t body_limit = 4 * 1024;    // bytes
-  std::chrono::seconds request_timeout{10};  // to read one whole request
+  std::size_t header_limit = 8 * 1024;       // bytes
+  std::size_t body_limit = 4 * 1024;         // bytes
+  std::chrono::seconds request_timeout{10};  // to read one whole request, or write its answer
   std::chrono::seconds idle_timeout{30};     // keep-alive with no request
 };
 
 // Accepts connections on the event loop and serves each with `router`, keep-alive included.
+// A request over header_limit is answered 431, over body_limit 413, malformed 400, and its
+// connection closed; a client too slow to send a request within request_timeout is dropped.
+// `router` must outlive the io_context's run.
 class Server {
  public:
   // Binds and listens at once; throws boost::system::system_error naming the address when it
@@ -30,7 +35,8 @@ class Server {
   ~Server();
 
   void start();
-  // Stops accepting and closes every open connection.
+  // Stops accepting and closes every open connection, so that io_context::run() returns.
+  // start() and stop() may be called from any thread; they act on the event loop.
   void stop();
 
   // Where it listens (the port is chosen by the system when 0 was asked for).

@@ -1,0 +1,155 @@
+#include "http/routes.h"
+
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "http/json_response.h"
+#include "http/metrics_json.h"
+#include "market/pair.h"
+
+namespace cryptometrics::http {
+
+namespace {
+
+namespace beast_http = boost::beast::http;
+using beast_http::status;
+
+std::optional<int> hex_value(char digit) {
+  if (digit >= '0' && digit <= '9') return digit - '0';
+  if (digit >= 'a' && digit <= 'f') return digit - 'a' + 10;
+  if (digit >= 'A' && digit <= 'F') return digit - 'A' + 10;
+  return std::nullopt;
+}
+
+// One path segment with its %XX escapes decoded; nullopt when a '%' is not followed by two hex
+// digits. Decoding per segment keeps an escaped '/' (%2F) from splitting a segment in two.
+std::optional<std::string> decode_segment(std::string_view segment) {
+  std::string decoded;
+  decoded.reserve(segment.size());
+  for (std::size_t i = 0; i < segment.size(); ++i) {
+    if (segment[i] != '%') {
+      decoded.push_back(segment[i]);
+      continue;
+    }
+    if (i + 2 >= segment.size()) return std::nullopt;
+    const auto high = hex_value(segment[i + 1]);
+    const auto low = hex_value(segment[i + 2]);
+    if (!high || !low) return std::nullopt;
+    decoded.push_back(static_cast<char>(*high * 16 + *low));
+    i += 2;
+  }
+  return decoded;
+}
+
+Response malformed_escape(unsigned version) {
+  return error_response(status::bad_request, version, "malformed percent-encoding in the path");
+}
+
+Response not_found(unsigned version) {
+  return error_response(status::not_found, version, "not found");
+}
+
+Response pair_metrics(const metrics::Book& book, std::string_view segment, unsigned version) {
+  const auto decoded = decode_segment(segment);
+  if (!decoded) return malformed_escape(version);
+  const auto pair = market::normalize_pair(*decoded);
+  if (!pair) {
+    return error_response(status::bad_request, version,
+                          "malformed pair: expected BASE-QUOTE, 2 to 12 letters or digits each");
+  }
+  const metrics::Snapshot* snapshot = book.find(*pair);
+  if (snapshot == nullptr) {
+    return error_response(status::not_found, version, "no metrics for " + *pair);
+  }
+  return json_response(status::ok, version, metrics_json(*snapshot).dump());
+}
+
+Response all_metrics(const metrics::Book& book, unsigned version) {
+  auto pairs = nlohmann::ordered_json::array();
+  for (const metrics::Snapshot& snapshot : book.all()) {
+    pairs.push_back(metrics_json(snapshot));
+  }
+  return json_response(status::ok, version, nlohmann::ordered_json{{"pairs", pairs}}.dump());
+}
+
+Response health(unsigned version) {
+  return json_response(status::ok, version, R"({"status":"ok"})");
+}
+
+Response readiness(const Readiness& state, unsigned version) {
+  const bool ready = state.kafka_ready && state.storage.ready;
+  const nlohmann::ordered_json body = {
+      {"status", ready ? "ready" : "not ready"},
+      {"kafka",
+       {
+           {"ready", state.kafka_ready},
+           {"state", state.kafka_state},
+           {"assigned_partitions", state.assigned_partitions},
+       }},
+      {"storage",
+       {
+           {"backend", state.storage.backend},
+           {"ready", state.storage.ready},
+           {"state", state.storage.state},
+           {"spool_depth", state.storage.spool_depth},
+           {"last_error", state.storage.last_error.empty()
+                              ? nlohmann::ordered_json(nullptr)
+                              : nlohmann::ordered_json(state.storage.last_error)},
+       }},
+  };
+  return json_response(ready ? status::ok : status::service_unavailable, version, body.dump());
+}
+
+// The query string and one trailing slash are ignored: "/metrics/?x=1" is "/metrics".
+Response route(const metrics::Book& book, const std::function<Readiness()>& readiness_of,
+               std::string_view target, unsigned version) {
+  std::string_view path = target.substr(0, target.find('?'));
+  if (!path.starts_with('/')) {
+    return error_response(status::bad_request, version, "the request target must be a path");
+  }
+  path.remove_prefix(1);
+  if (path.ends_with('/')) path.remove_suffix(1);
+
+  const std::size_t slash = path.find('/');
+  const auto name = decode_segment(path.substr(0, slash));
+  if (!name) return malformed_escape(version);
+  if (slash != std::string_view::npos) {
+    const std::string_view rest = path.substr(slash + 1);
+    if (*name != "metrics" || rest.find('/') != std::string_view::npos) return not_found(version);
+    return pair_metrics(book, rest, version);
+  }
+  if (*name == "metrics") return all_metrics(book, version);
+  if (*name == "healthz") return health(version);
+  if (*name == "readyz") return readiness(readiness_of(), version);
+  return not_found(version);
+}
+
+}  // namespace
+
+Router::Router(const metrics::Book& book, std::function<Readiness()> readiness)
+    : book_{book}, readiness_{std::move(readiness)} {}
+
+Response Router::handle(const Request& request) const {
+  const unsigned version = request.version();
+  const beast_http::verb method = request.method();
+  if (method != beast_http::verb::get && method != beast_http::verb::head) {
+    Response response = error_response(status::method_not_allowed, version, "method not allowed");
+    response.set(beast_http::field::allow, "GET, HEAD");
+    return response;
+  }
+  const auto target = request.target();
+  Response response = route(book_, readiness_, {target.data(), target.size()}, version);
+  if (method == beast_http::verb::head) {
+    // Content-Length stays that of the GET body, as HEAD requires.
+    response.body().clear();
+  }
+  return response;
+}
+
+}  // namespace cryptometrics::http

@@ -1,0 +1,153 @@
+#include "http/session.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/error.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/write.hpp>
+#include <cstdint>
+#include <limits>
+#include <utility>
+
+#include "http/json_response.h"
+
+namespace cryptometrics::http {
+
+namespace {
+
+namespace beast = boost::beast;
+namespace beast_http = boost::beast::http;
+using boost::asio::ip::tcp;
+
+// What one read asks of the socket; a typical request line and headers fit in it.
+constexpr std::size_t kReadSize = 4096;
+// Answers that Beast's parser cannot know the HTTP version of go out as HTTP/1.1.
+constexpr unsigned kHttp11 = 11;
+
+// The answer to a request the parser refused, or nullopt when the client simply went away.
+std::optional<beast_http::status> status_for(const beast::error_code& error) {
+  if (error == beast_http::error::header_limit) {
+    return beast_http::status::request_header_fields_too_large;
+  }
+  if (error == beast_http::error::body_limit) return beast_http::status::payload_too_large;
+  if (error == beast_http::error::end_of_stream || error == beast_http::error::partial_message) {
+    return std::nullopt;
+  }
+  if (error.category() == beast_http::make_error_code(beast_http::error::bad_method).category()) {
+    return beast_http::status::bad_request;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Session::Session(tcp::socket socket, const Router& router, const Limits& limits)
+    : stream_{std::move(socket)}, router_{router}, limits_{limits} {
+  beast::error_code ignored;
+  peer_ = stream_.socket().remote_endpoint(ignored);
+  stream_.socket().set_option(tcp::no_delay{true}, ignored);
+}
+
+void Session::serve() { read_request(); }
+
+void Session::refuse() {
+  Response response =
+      error_response(beast_http::status::service_unavailable, kHttp11, "too many connections");
+  response.keep_alive(false);
+  write(std::move(response));
+}
+
+void Session::close() { stream_.close(); }
+
+// Between requests the idle timeout applies; from the first byte of a request, the request
+// timeout (serve() starts there, so a client that connects and sends nothing gets the latter).
+void Session::wait_for_request() {
+  if (buffer_.size() > 0) return read_request();
+  stream_.expires_after(limits_.idle_timeout);
+  stream_.async_read_some(
+      buffer_.prepare(kReadSize),
+      beast::bind_front_handler(&Session::on_request_start, shared_from_this()));
+}
+
+void Session::on_request_start(beast::error_code error, std::size_t bytes_read) {
+  if (error) return log_end(error);
+  buffer_.commit(bytes_read);
+  read_request();
+}
+
+void Session::read_request() {
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(
+      std::min<std::size_t>(limits_.header_limit, std::numeric_limits<std::uint32_t>::max())));
+  parser_->body_limit(limits_.body_limit);
+  stream_.expires_after(limits_.request_timeout);
+  beast_http::async_read(stream_, buffer_, *parser_,
+                         beast::bind_front_handler(&Session::on_read, shared_from_this()));
+}
+
+void Session::on_read(beast::error_code error, std::size_t /*bytes_read*/) {
+  if (!error) {
+    const Request& request = parser_->get();
+    Response response = router_.handle(request);
+    response.keep_alive(request.keep_alive());
+    return write(std::move(response));
+  }
+  log_end(error);
+  const auto status = status_for(error);
+  if (!status) return;
+  Response response = error_response(*status, kHttp11, error.message());
+  response.keep_alive(false);
+  write(std::move(response));
+}
+
+// The write shares the request timeout: a client that does not read its answers is as slow as
+// one that does not send its request.
+void Session::write(Response response) {
+  response_ = std::move(response);
+  stream_.expires_after(limits_.request_timeout);
+  beast_http::async_write(stream_, response_,
+                          beast::bind_front_handler(&Session::on_write, shared_from_this()));
+}
+
+void Session::on_write(beast::error_code error, std::size_t /*bytes_written*/) {
+  if (error) return log_end(error);
+  if (!response_.keep_alive()) return close_gracefully();
+  wait_for_request();
+}
+
+// Closing a socket with unread input sends a reset, which can destroy the response before the
+// client reads it. So stop sending, then read and discard until the client closes too.
+void Session::close_gracefully() {
+  beast::error_code error;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, error);
+  if (error) return log_end(error);
+  buffer_.consume(buffer_.size());
+  stream_.expires_after(limits_.request_timeout);
+  drain();
+}
+
+// What arrives is never committed to the buffer: it is thrown away.
+void Session::drain() {
+  stream_.async_read_some(buffer_.prepare(kReadSize),
+                          beast::bind_front_handler(&Session::on_drain, shared_from_this()));
+}
+
+void Session::on_drain(beast::error_code error, std::size_t /*bytes_read*/) {
+  if (!error) drain();
+}
+
+// Per-connection events go to the debug log only, so that no client can flood the log.
+void Session::log_end(const beast::error_code& error) const {
+  if (error == boost::asio::error::operation_aborted || error == boost::asio::error::eof ||
+      error == beast_http::error::end_of_stream || !spdlog::should_log(spdlog::level::debug)) {
+    return;
+  }
+  spdlog::debug("http: connection from {}:{} ends: {}", peer_.address().to_string(), peer_.port(),
+                error.message());
+}
+
+}  // namespace cryptometrics::http

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <cstddef>
+#include <memory>
+#include <optional>
+
+#include "http/routes.h"
+#include "http/server.h"
+
+namespace cryptometrics::http {
+
+// One client connection: read a request, answer it, and again while the client keeps it alive.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(boost::asio::ip::tcp::socket socket, const Router& router, const Limits& limits);
+
+  // Serves requests until the client leaves, breaks a limit, or close() is called.
+  void serve();
+  // Answers 503 {"error":"too many connections"} at once and closes: the server is at its cap.
+  void refuse();
+  // Ends the connection now; its pending operations complete with an error and stop.
+  void close();
+
+ private:
+  void wait_for_request();
+  void on_request_start(boost::beast::error_code error, std::size_t bytes_read);
+  void read_request();
+  void on_read(boost::beast::error_code error, std::size_t bytes_read);
+  void write(Response response);
+  void on_write(boost::beast::error_code error, std::size_t bytes_written);
+  void close_gracefully();
+  void drain();
+  void on_drain(boost::beast::error_code error, std::size_t bytes_read);
+  void log_end(const boost::beast::error_code& error) const;
+
+  boost::beast::tcp_stream stream_;
+  boost::asio::ip::tcp::endpoint peer_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  Response response_;
+  const Router& router_;
+  const Limits limits_;
+};
+
+}  // namespace cryptometrics::http

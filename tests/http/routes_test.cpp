@@ -1,0 +1,262 @@
+#include "http/routes.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "http/running_server.h"
+#include "market/decimal.h"
+#include "market/quote.h"
+#include "market/timestamp.h"
+#include "metrics/book.h"
+#include "support/http_client.h"
+
+namespace cryptometrics::http {
+namespace {
+
+using namespace std::chrono_literals;
+using cryptometrics::testing::http_request;
+using cryptometrics::testing::HttpConnection;
+using cryptometrics::testing::HttpResponse;
+
+const market::Timestamp kFirstQuoteTime =
+    std::chrono::sys_days{std::chrono::year{2026} / 11 / 24} + 10h + 54min + 5s + 14566us;
+
+market::Quote quote(std::string pair, std::string_view bid, std::string_view ask,
+                    market::Timestamp timestamp) {
+  return {std::move(pair), std::get<market::Decimal>(market::Decimal::parse(bid)),
+          std::get<market::Decimal>(market::Decimal::parse(ask)), timestamp};
+}
+
+Readiness ready() {
+  return {
+      .kafka_ready = true,
+      .kafka_state = "assigned",
+      .assigned_partitions = 3,
+      .storage = {
+          .backend = "sqlite", .ready = true, .state = "ok", .spool_depth = 0, .last_error = ""}};
+}
+
+class RoutesTest : public ::testing::Test {
+ protected:
+  RoutesTest() {
+    book_.apply(quote("BTC-USD", "46396.27", "46535.3", kFirstQuoteTime));
+    book_.apply(quote("BTC-USD", "46400.5", "46410.1", kFirstQuoteTime + 1s));
+    book_.apply(quote("ETH-USD", "3000", "3001.5", kFirstQuoteTime));
+    book_.apply(quote("ADA-USD", "0.5", "0.51", kFirstQuoteTime));
+    server_.emplace(router_);
+  }
+
+  HttpResponse request(std::string_view method, std::string_view target) {
+    return http_request(method, "127.0.0.1", server_->port(), target);
+  }
+  HttpResponse get(std::string_view target) { return request("GET", target); }
+
+  void set_readiness(Readiness readiness) {
+    const std::lock_guard lock{readiness_mutex_};
+    readiness_ = std::move(readiness);
+  }
+
+  metrics::Book book_{5};
+  std::mutex readiness_mutex_;
+  Readiness readiness_ = ready();
+  Router router_{book_, [this] {
+                   const std::lock_guard lock{readiness_mutex_};
+                   return readiness_;
+                 }};
+  std::optional<RunningServer> server_;
+};
+
+constexpr std::string_view kBtcUsdJson =
+    R"({"pair":"BTC-USD","bid":"46400.5","ask":"46410.1","mid_price":"46405.3","spread":"9.6",)"
+    R"("highest_bid":"46400.5","lowest_ask":"46410.1","max_spread":"139.03",)"
+    R"("moving_avg":"46435.5425","count":2,"timestamp":"2026-11-24T10:54:06.014566Z"})";
+
+TEST_F(RoutesTest, PairMetricsAreExactJson) {
+  const HttpResponse response = get("/metrics/BTC-USD");
+
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.body, kBtcUsdJson);
+}
+
+TEST_F(RoutesTest, AnswersCarryJsonNoStoreAndServerHeaders) {
+  const HttpResponse response = get("/metrics/BTC-USD");
+
+  EXPECT_EQ(response.headers.at("content-type"), "application/json");
+  EXPECT_EQ(response.headers.at("cache-control"), "no-store");
+  EXPECT_EQ(response.headers.at("server"), "crypto-metrics");
+  EXPECT_EQ(response.headers.at("content-length"), std::to_string(response.body.size()));
+}
+
+TEST_F(RoutesTest, PairIsMatchedCaseInsensitively) {
+  const HttpResponse response = get("/metrics/btc-Usd");
+
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.body, kBtcUsdJson);
+}
+
+TEST_F(RoutesTest, MalformedPairIs400) {
+  for (const std::string_view target :
+       {"/metrics/BTCUSD", "/metrics/B-USD", "/metrics/BTC-USD-EUR", "/metrics/BTC_USD",
+        "/metrics/ABCDEFGHIJKLM-USD", "/metrics/BTC%2FUSD"}) {
+    const HttpResponse response = get(target);
+
+    EXPECT_EQ(response.status, 400) << target;
+    EXPECT_EQ(nlohmann::json::parse(response.body).at("error"),
+              "malformed pair: expected BASE-QUOTE, 2 to 12 letters or digits each")
+        << target;
+  }
+}
+
+TEST_F(RoutesTest, PairNeverSeenIs404) {
+  const HttpResponse response = get("/metrics/xrp-usd");
+
+  EXPECT_EQ(response.status, 404);
+  EXPECT_EQ(response.body, R"({"error":"no metrics for XRP-USD"})");
+}
+
+TEST_F(RoutesTest, AllMetricsAreListedByPair) {
+  const HttpResponse response = get("/metrics");
+
+  ASSERT_EQ(response.status, 200);
+  const auto pairs = nlohmann::json::parse(response.body).at("pairs");
+  ASSERT_EQ(pairs.size(), 3u);
+  EXPECT_EQ(pairs[0].at("pair"), "ADA-USD");
+  EXPECT_EQ(pairs[1], nlohmann::json::parse(kBtcUsdJson));
+  EXPECT_EQ(pairs[2].at("pair"), "ETH-USD");
+  EXPECT_EQ(pairs[2].at("mid_price"), "3000.75");
+  EXPECT_EQ(pairs[0].at("spread"), "0.01");
+}
+
+TEST_F(RoutesTest, HealthzIsOk) {
+  const HttpResponse response = get("/healthz");
+
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.body, R"({"status":"ok"})");
+}
+
+TEST_F(RoutesTest, ReadyzIs200WhenKafkaAndStorageAreReady) {
+  const HttpResponse response = get("/readyz");
+
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(
+      response.body,
+      R"({"status":"ready","kafka":{"ready":true,"state":"assigned","assigned_partitions":3},)"
+      R"("storage":{"backend":"sqlite","ready":true,"state":"ok","spool_depth":0,)"
+      R"("last_error":null}})");
+}
+
+TEST_F(RoutesTest, ReadyzIs503WhenKafkaHasNoPartitions) {
+  Readiness waiting = ready();
+  waiting.kafka_ready = false;
+  waiting.kafka_state = "waiting for assignment";
+  waiting.assigned_partitions = 0;
+  set_readiness(waiting);
+
+  const HttpResponse response = get("/readyz");
+
+  EXPECT_EQ(response.status, 503);
+  const auto body = nlohmann::json::parse(response.body);
+  EXPECT_EQ(body.at("status"), "not ready");
+  EXPECT_EQ(body.at("kafka"),
+            nlohmann::json::parse(
+                R"({"ready":false,"state":"waiting for assignment","assigned_partitions":0})"));
+}
+
+TEST_F(RoutesTest, ReadyzIs503WhenStorageIsNotReady) {
+  Readiness failing = ready();
+  failing.storage = {.backend = "postgres",
+                     .ready = false,
+                     .state = "failing",
+                     .spool_depth = 12,
+                     .last_error = "connection refused"};
+  set_readiness(failing);
+
+  const HttpResponse response = get("/readyz");
+
+  EXPECT_EQ(response.status, 503);
+  EXPECT_EQ(nlohmann::json::parse(response.body).at("storage"),
+            nlohmann::json::parse(R"({"backend":"postgres","ready":false,"state":"failing",)"
+                                  R"("spool_depth":12,"last_error":"connection refused"})"));
+}
+
+TEST_F(RoutesTest, UnknownPathIs404Json) {
+  for (const std::string_view target :
+       {"/", "/nope", "/METRICS", "/metrics/BTC-USD/bid", "/healthz/now", "//metrics"}) {
+    const HttpResponse response = get(target);
+
+    EXPECT_EQ(response.status, 404) << target;
+    EXPECT_EQ(response.body, R"({"error":"not found"})") << target;
+    EXPECT_EQ(response.headers.at("content-type"), "application/json") << target;
+  }
+}
+
+TEST_F(RoutesTest, OtherMethodsAre405WithAllow) {
+  for (const std::string_view method : {"POST", "PUT", "DELETE", "OPTIONS", "PATCH"}) {
+    const HttpResponse response = request(method, "/metrics/BTC-USD");
+
+    EXPECT_EQ(response.status, 405) << method;
+    EXPECT_EQ(response.headers.at("allow"), "GET, HEAD") << method;
+    EXPECT_EQ(response.body, R"({"error":"method not allowed"})") << method;
+  }
+}
+
+TEST_F(RoutesTest, HeadHasTheHeadersOfGetAndNoBody) {
+  HttpConnection connection{"127.0.0.1", server_->port()};
+
+  const HttpResponse head = connection.request("HEAD", "/metrics/BTC-USD");
+  // Were a body sent after the HEAD answer, this response would not parse.
+  const HttpResponse get = connection.request("GET", "/metrics/BTC-USD");
+
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.body, "");
+  EXPECT_EQ(head.headers, get.headers);
+  EXPECT_EQ(head.headers.at("content-length"), std::to_string(kBtcUsdJson.size()));
+  EXPECT_EQ(get.body, kBtcUsdJson);
+}
+
+TEST_F(RoutesTest, HeadOfAnErrorHasNoBody) {
+  const HttpResponse response = request("HEAD", "/metrics/XRP-USD");
+
+  EXPECT_EQ(response.status, 404);
+  EXPECT_EQ(response.body, "");
+  EXPECT_NE(response.headers.at("content-length"), "0");
+}
+
+TEST_F(RoutesTest, TrailingSlashIsIgnored) {
+  EXPECT_EQ(get("/metrics/BTC-USD/").body, kBtcUsdJson);
+  EXPECT_EQ(get("/metrics/").body, get("/metrics").body);
+  EXPECT_EQ(get("/healthz/").status, 200);
+  EXPECT_EQ(get("/readyz/").status, 200);
+}
+
+TEST_F(RoutesTest, QueryStringIsIgnored) {
+  EXPECT_EQ(get("/metrics/BTC-USD?fields=bid&x=%zz").body, kBtcUsdJson);
+  EXPECT_EQ(get("/metrics?").body, get("/metrics").body);
+  EXPECT_EQ(get("/healthz?probe=1").status, 200);
+}
+
+TEST_F(RoutesTest, PercentEncodedPathIsDecoded) {
+  EXPECT_EQ(get("/metrics/btc%2Dusd").body, kBtcUsdJson);
+  EXPECT_EQ(get("/%6detrics/%42TC-USD").body, kBtcUsdJson);
+  EXPECT_EQ(get("/%68ealthz").status, 200);
+}
+
+TEST_F(RoutesTest, MalformedPercentEncodingIs400) {
+  for (const std::string_view target :
+       {"/metrics/BTC-USD%", "/metrics/BTC%2", "/metrics/%G1", "/metr%ics"}) {
+    const HttpResponse response = get(target);
+
+    EXPECT_EQ(response.status, 400) << target;
+    EXPECT_EQ(response.body, R"({"error":"malformed percent-encoding in the path"})") << target;
+  }
+}
+
+}  // namespace
+}  // namespace cryptometrics::http

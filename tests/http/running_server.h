@@ -1,0 +1,33 @@
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <future>
+
+#include "http/routes.h"
+#include "http/server.h"
+
+namespace cryptometrics::http {
+
+// A Server on 127.0.0.1 at a port the system chose, its event loop on a thread of its own.
+class RunningServer {
+ public:
+  explicit RunningServer(const Router& router, Limits limits = {});
+  ~RunningServer();
+
+  RunningServer(const RunningServer&) = delete;
+  RunningServer& operator=(const RunningServer&) = delete;
+
+  unsigned short port() const;
+
+  // Calls Server::stop() and waits up to `timeout` for io_context::run() to return; true when
+  // it did.
+  bool stop_and_wait(std::chrono::milliseconds timeout);
+
+ private:
+  boost::asio::io_context io_;
+  Server server_;
+  std::future<void> loop_;
+};
+
+}  // namespace cryptometrics::http

@@ -1,0 +1,259 @@
+#include "http/server.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address_v4.hpp>
+#include <boost/system/system_error.hpp>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "http/routes.h"
+#include "http/running_server.h"
+#include "metrics/book.h"
+#include "support/http_client.h"
+
+namespace cryptometrics::http {
+namespace {
+
+using namespace std::chrono_literals;
+using cryptometrics::testing::http_request;
+using cryptometrics::testing::HttpConnection;
+using cryptometrics::testing::HttpResponse;
+
+constexpr std::string_view kHost = "127.0.0.1";
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void start(Limits limits = {}) { server_.emplace(router_, limits); }
+  unsigned short port() const { return server_->port(); }
+  HttpConnection connect() const { return HttpConnection{kHost, port()}; }
+
+  metrics::Book book_{5};
+  Router router_{book_, [] { return Readiness{}; }};
+  std::optional<RunningServer> server_;
+};
+
+TEST_F(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
+  start();
+  HttpConnection connection = connect();
+
+  const std::pair<std::string_view, unsigned> exchanges[] = {
+      {"/healthz", 200}, {"/nope", 404}, {"/readyz", 503}, {"/metrics", 200}};
+  for (const auto& [target, status] : exchanges) {
+    const HttpResponse response = connection.request("GET", target);
+
+    EXPECT_EQ(response.status, status) << target;
+    EXPECT_FALSE(response.headers.contains("connection")) << target;
+  }
+  EXPECT_FALSE(connection.closed_within(100ms));
+}
+
+TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
+  start();
+  HttpConnection connection = connect();
+
+  connection.send(
+      "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+
+  EXPECT_EQ(connection.read_response().status, 200);
+  EXPECT_EQ(connection.read_response().status, 404);
+  EXPECT_EQ(connection.read_response().body, R"({"pairs":[]})");
+}
+
+TEST_F(ServerTest, Http10KeepAliveIsHonoured) {
+  start();
+  HttpConnection connection = connect();
+
+  for (int i = 0; i < 2; ++i) {
+    connection.send("GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    const HttpResponse response = connection.read_response();
+
+    EXPECT_EQ(response.status, 200);
+    EXPECT_EQ(response.headers.at("connection"), "keep-alive");
+  }
+}
+
+TEST_F(ServerTest, Http10WithoutKeepAliveIsClosedAfterTheAnswer) {
+  start();
+  HttpConnection connection = connect();
+
+  connection.send("GET /healthz HTTP/1.0\r\n\r\n");
+
+  EXPECT_EQ(connection.read_response().status, 200);
+  EXPECT_TRUE(connection.closed_within(5s));
+}
+
+TEST_F(ServerTest, ConnectionCloseIsHonoured) {
+  start();
+  HttpConnection connection = connect();
+
+  connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const HttpResponse response = connection.read_response();
+
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.headers.at("connection"), "close");
+  EXPECT_TRUE(connection.closed_within(5s));
+}
+
+TEST_F(ServerTest, HeaderTooLargeIs431ThenClosed) {
+  start({.header_limit = 1024});
+  HttpConnection connection = connect();
+
+  connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(4096, 'a') +
+                  "\r\n\r\n");
+  const HttpResponse response = connection.read_response();
+
+  EXPECT_EQ(response.status, 431);
+  EXPECT_EQ(response.body, R"({"error":"header limit exceeded"})");
+  EXPECT_EQ(response.headers.at("connection"), "close");
+  EXPECT_TRUE(connection.closed_within(5s));
+}
+
+TEST_F(ServerTest, BodyTooLargeIs413ThenClosed) {
+  start({.body_limit = 16});
+  HttpConnection connection = connect();
+
+  connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n" +
+                  std::string(1000, 'b'));
+  const HttpResponse response = connection.read_response();
+
+  EXPECT_EQ(response.status, 413);
+  EXPECT_EQ(response.body, R"({"error":"body limit exceeded"})");
+  EXPECT_EQ(response.headers.at("connection"), "close");
+  EXPECT_TRUE(connection.closed_within(5s));
+}
+
+TEST_F(ServerTest, BodyWithinTheLimitIsReadAndIgnored) {
+  start({.body_limit = 16});
+  HttpConnection connection = connect();
+
+  connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello");
+
+  EXPECT_EQ(connection.read_response().status, 200);
+  EXPECT_EQ(connection.request("GET", "/healthz").status, 200);
+}
+
+TEST_F(ServerTest, MalformedRequestIs400ThenClosed) {
+  start();
+  for (const std::string_view malformed :
+       {"NOT A REQUEST\r\n\r\n", "GET /healthz HTTP/1.1\r\nBad Header\r\n\r\n",
+        "GET /healthz HTTP/1.1\r\nContent-Length: ten\r\n\r\n", "\x01\x02\r\n\r\n"}) {
+    HttpConnection connection = connect();
+
+    connection.send(malformed);
+    const HttpResponse response = connection.read_response();
+
+    EXPECT_EQ(response.status, 400) << malformed;
+    EXPECT_TRUE(response.body.starts_with(R"({"error":)")) << malformed;
+    EXPECT_EQ(response.headers.at("connection"), "close") << malformed;
+    EXPECT_TRUE(connection.closed_within(5s)) << malformed;
+  }
+}
+
+TEST_F(ServerTest, SlowClientIsDroppedAfterRequestTimeout) {
+  start({.request_timeout = 1s, .idle_timeout = 30s});
+  HttpConnection slow = connect();
+  const auto started = std::chrono::steady_clock::now();
+
+  // A header line every 100 ms: always sending, never done.
+  slow.send("GET /healthz HTTP/1.1\r\n");
+  bool dropped = false;
+  for (int line = 0; line < 50 && !dropped; ++line) {
+    slow.send("X-Slow: " + std::to_string(line) + "\r\n");
+    dropped = slow.closed_within(100ms);
+  }
+
+  EXPECT_TRUE(dropped);
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 900ms);
+}
+
+TEST_F(ServerTest, OthersAreServedWhileASlowClientTrickles) {
+  start({.request_timeout = 5s});
+  HttpConnection slow = connect();
+  slow.send("GET /healthz HTTP/1.1\r\nX-Slow: 1\r\n");
+
+  const HttpResponse response = http_request("GET", kHost, port(), "/healthz");
+
+  EXPECT_EQ(response.status, 200);
+}
+
+TEST_F(ServerTest, IdleKeepAliveConnectionIsClosedAfterIdleTimeout) {
+  start({.request_timeout = 30s, .idle_timeout = 1s});
+  HttpConnection connection = connect();
+
+  EXPECT_EQ(connection.request("GET", "/healthz").status, 200);
+
+  EXPECT_TRUE(connection.closed_within(5s));
+}
+
+TEST_F(ServerTest, ConnectionBeyondTheCapIs503WhileOthersAreServed) {
+  start({.max_connections = 2});
+  HttpConnection first = connect();
+  HttpConnection second = connect();
+  ASSERT_EQ(first.request("GET", "/healthz").status, 200);
+  ASSERT_EQ(second.request("GET", "/healthz").status, 200);
+
+  HttpConnection third = connect();
+  const HttpResponse refused = third.read_response();
+
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_EQ(refused.body, R"({"error":"too many connections"})");
+  EXPECT_EQ(refused.headers.at("connection"), "close");
+  EXPECT_TRUE(third.closed_within(5s));
+  EXPECT_EQ(first.request("GET", "/healthz").status, 200);
+  EXPECT_EQ(second.request("GET", "/healthz").status, 200);
+}
+
+TEST_F(ServerTest, ClosedConnectionFreesItsPlaceUnderTheCap) {
+  start({.max_connections = 1});
+  std::optional<HttpConnection> first{std::in_place, kHost, port()};
+  ASSERT_EQ(first->request("GET", "/healthz").status, 200);
+  ASSERT_EQ(http_request("GET", kHost, port(), "/healthz").status, 503);
+
+  first.reset();
+
+  // The server learns of the close on its own time; each try is a full exchange, no sleep.
+  HttpResponse response;
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  do {
+    response = http_request("GET", kHost, port(), "/healthz");
+  } while (response.status == 503 && std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(response.status, 200);
+}
+
+TEST_F(ServerTest, StopEndsRunAndClosesEveryConnection) {
+  start();
+  HttpConnection idle = connect();
+  ASSERT_EQ(idle.request("GET", "/healthz").status, 200);
+  HttpConnection slow = connect();
+  slow.send("GET /healthz HTTP/1.1\r\n");
+  const unsigned short listening_port = port();
+
+  EXPECT_TRUE(server_->stop_and_wait(5s));
+
+  EXPECT_TRUE(idle.closed_within(1s));
+  EXPECT_TRUE(slow.closed_within(1s));
+  EXPECT_THROW(HttpConnection(kHost, listening_port), boost::system::system_error);
+}
+
+TEST_F(ServerTest, ConstructorNamesTheAddressItCannotBind) {
+  start();
+  boost::asio::io_context io;
+  const std::string address = "127.0.0.1:" + std::to_string(port());
+
+  try {
+    Server second{io, {boost::asio::ip::address_v4::loopback(), port()}, router_};
+    FAIL() << "a second server bound " << address;
+  } catch (const boost::system::system_error& error) {
+    EXPECT_NE(std::string{error.what()}.find(address), std::string::npos) << error.what();
+  }
+}
+
+}  // namespace
+}  // namespace cryptometrics::http
