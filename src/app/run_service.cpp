@@ -1,0 +1,89 @@
+#include <signal.h>
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <optional>
+#include <spdlog/spdlog.h>
+
+#include "app/commands.h"
+#include "app/storage_factory.h"
+#include "http/server.h"
+#include "kafka/embedded_broker.h"
+#include "kafka/producer.h"
+#include "metrics/book.h"
+#include "pipeline/ingestor.h"
+#include "simulator/simulator.h"
+#include "storage/storage_thread.h"
+
+namespace cryptometrics::app {
+
+int run_service(const config::Settings& settings) {
+  boost::asio::io_context io{1};
+
+  std::optional<kafka::EmbeddedBroker> broker;
+  std::string bootstrap_servers = settings.kafka_bootstrap_servers;
+  if (settings.embedded_kafka()) {
+    broker.emplace(settings.kafka_topic, kEmbeddedPartitions);
+    bootstrap_servers = broker->bootstrap_servers();
+  }
+
+  const auto store = open_storage(settings);
+  storage::StorageThread storage_thread{*store};
+  metrics::Book book{settings.sma_window};
+  pipeline::Ingestor ingestor{
+      io,
+      {.kafka = {.bootstrap_servers = bootstrap_servers,
+                 .group_id = settings.kafka_group_id,
+                 .topic = settings.kafka_topic}},
+      book,
+      storage_thread};
+
+  std::optional<kafka::Producer> producer;
+  std::optional<simulator::Simulator> simulator;
+  if (settings.simulator_enabled()) {
+    producer.emplace(bootstrap_servers);
+    simulator.emplace(io, *producer, settings.kafka_topic, settings.pairs,
+                      settings.simulator_interval, settings.simulator_rate);
+  }
+
+  const http::Router router{book, [&] {
+                              const auto kafka = ingestor.kafka_status();
+                              return http::Readiness{
+                                  .kafka_ready = kafka.ready,
+                                  .kafka_state = kafka.state,
+                                  .assigned_partitions = kafka.assigned_partitions,
+                                  .storage = storage_thread.status(),
+                              };
+                            }};
+  const boost::asio::ip::tcp::endpoint endpoint{
+      boost::asio::ip::make_address(settings.http_host), settings.http_port};
+  http::Server server{io, endpoint, router};
+
+  boost::asio::signal_set signals{io, SIGINT, SIGTERM};
+  signals.async_wait([&](const boost::system::error_code& failure, int signal_number) {
+    if (failure) return;
+    spdlog::info("{}: stopping: storing what is in flight, committing offsets",
+                 signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+    if (simulator) simulator->stop();
+    server.stop();
+    ingestor.stop([&] { io.stop(); });
+    signals.async_wait([&](const boost::system::error_code& again, int) {
+      if (again) return;
+      spdlog::warn("second signal: exiting without waiting for storage");
+      io.stop();
+    });
+  });
+
+  ingestor.start();
+  server.start();
+  if (simulator) simulator->start();
+  const auto listening = server.local_endpoint();
+  spdlog::info("serving http://{}:{}/metrics/{}", listening.address().to_string(),
+               listening.port(), settings.pairs.front());
+
+  io.run();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace cryptometrics::app

@@ -1,0 +1,301 @@
+// The pipeline on the embedded broker over TCP: a separate producer writes a known sequence of
+// good and bad messages; what lands in SQLite, the rejections and the metrics must equal what an
+// independent computation here expects, also across a restart.
+#include <gtest/gtest.h>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <boost/asio/io_context.hpp>
+#include <deque>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "kafka/embedded_broker.h"
+#include "kafka/producer.h"
+#include "metrics/book.h"
+#include "pipeline/ingestor.h"
+#include "storage/sqlite/sqlite_store.h"
+#include "storage/storage_thread.h"
+#include "support/temp_dir.h"
+
+namespace cryptometrics {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr char kTopic[] = "crypto_prices";
+constexpr std::size_t kWindow = 5;
+
+__extension__ using Units = __int128;  // 10^-12
+constexpr Units kOne = 1'000'000'000'000;
+
+// Exact decimal text of a count of 10^-12 units, written independently of market::Decimal.
+std::string text_of(Units units) {
+  const bool negative = units < 0;
+  if (negative) units = -units;
+  std::string whole = std::to_string(static_cast<long long>(units / kOne));
+  std::string fraction = std::to_string(static_cast<long long>(units % kOne));
+  fraction.insert(0, 12 - fraction.size(), '0');
+  while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
+  return (negative ? "-" : "") + whole + (fraction.empty() ? "" : "." + fraction);
+}
+
+Units divide_half_even(Units numerator, Units divisor) {
+  Units quotient = numerator / divisor;
+  const Units remainder = numerator % divisor;
+  if (2 * remainder > divisor || (2 * remainder == divisor && quotient % 2 != 0)) ++quotient;
+  return quotient;
+}
+
+struct ExpectedRow {
+  std::string pair, bid, ask, mid_price, spread, highest_bid, lowest_ask, max_spread, moving_avg;
+  std::int64_t count = 0;
+};
+
+// What the metrics of one pair must be, quote after quote, from prices given in cents.
+class ExpectedPair {
+ public:
+  ExpectedRow add(const std::string& pair, std::int64_t bid_cents, std::int64_t ask_cents) {
+    const Units bid = Units{bid_cents} * kOne / 100;
+    const Units ask = Units{ask_cents} * kOne / 100;
+    const Units mid = divide_half_even(bid + ask, 2);
+    highest_bid_ = count_ == 0 ? bid : std::max(highest_bid_, bid);
+    lowest_ask_ = count_ == 0 ? ask : std::min(lowest_ask_, ask);
+    max_spread_ = count_ == 0 ? ask - bid : std::max(max_spread_, ask - bid);
+    mids_.push_back(mid);
+    if (mids_.size() > kWindow) mids_.pop_front();
+    Units sum = 0;
+    for (Units value : mids_) sum += value;
+    ++count_;
+    return {pair,
+            text_of(bid),
+            text_of(ask),
+            text_of(mid),
+            text_of(ask - bid),
+            text_of(highest_bid_),
+            text_of(lowest_ask_),
+            text_of(max_spread_),
+            text_of(divide_half_even(sum, static_cast<Units>(mids_.size()))),
+            count_};
+  }
+
+ private:
+  Units highest_bid_ = 0, lowest_ask_ = 0, max_spread_ = 0;
+  std::deque<Units> mids_;
+  std::int64_t count_ = 0;
+};
+
+std::string cents_text(std::int64_t cents) {
+  return std::to_string(cents / 100) + "." + (cents % 100 < 10 ? "0" : "") +
+         std::to_string(cents % 100);
+}
+
+struct Sequence {
+  std::vector<std::pair<std::string, std::string>> messages;  // key, payload
+  std::map<std::string, std::vector<ExpectedRow>> rows_by_pair;
+  std::vector<std::string> rejected_payloads;
+};
+
+// `count` quotes over three pairs in both formats and number styles, with a bad message every
+// seventh, continuing `expected` so that a second sequence extends the first.
+Sequence make_sequence(int first, int count, std::map<std::string, ExpectedPair>& expected) {
+  const std::vector<std::pair<std::string, std::int64_t>> pairs = {
+      {"BTC-USD", 9'000'000}, {"ETH-USD", 300'000}, {"LTC-USD", 8'000}};
+  Sequence sequence;
+  for (int i = first; i < first + count; ++i) {
+    if (i % 7 == 3) {
+      const std::vector<std::string> bad = {
+          "not json at all",
+          R"({"pair":"BTC-USD","bid":100.5})",
+          R"({"pair":"BTC-USD","bid":101,"ask":100,"timestamp":1795484378})",
+          R"({"pair":"BTCUSD","bid":1,"ask":2,"timestamp":1795484378})",
+          R"({"pair":"ETH-USD","bid":-1,"ask":2,"timestamp":1795484378})",
+          R"({"type":"heartbeat","product_id":"BTC-USD"})",
+      };
+      const std::string& payload = bad[static_cast<std::size_t>(i) % bad.size()];
+      sequence.messages.emplace_back("bad", payload);
+      sequence.rejected_payloads.push_back(payload);
+      continue;
+    }
+    const auto& [pair, level] = pairs[static_cast<std::size_t>(i) % pairs.size()];
+    const std::int64_t bid = level + (i * 37 % 101) - 50;
+    const std::int64_t ask = bid + 1 + (i * 13 % 17);
+    std::string payload;
+    if (i % 3 == 0) {
+      payload = R"({"type":"ticker","product_id":")" + pair + R"(","best_bid":")" +
+                cents_text(bid) + R"(","best_ask":")" + cents_text(ask) +
+                R"(","time":"2026-11-24T10:00:00.000001Z","sequence":1})";
+    } else if (i % 3 == 1) {
+      payload = R"({"pair":")" + pair + R"(","bid":)" + cents_text(bid) + R"(,"ask":)" +
+                cents_text(ask) + R"(,"timestamp":1795484378.0145655})";
+    } else {
+      payload = R"({"pair":")" + pair + R"(","bid":")" + cents_text(bid) + R"(","ask":")" +
+                cents_text(ask) + R"("})";
+    }
+    sequence.messages.emplace_back(pair, payload);
+    sequence.rows_by_pair[pair].push_back(expected[pair].add(pair, bid, ask));
+  }
+  return sequence;
+}
+
+void produce(const std::string& bootstrap_servers, const Sequence& sequence) {
+  kafka::Producer producer{bootstrap_servers};
+  for (const auto& [key, payload] : sequence.messages) {
+    while (!producer.produce(kTopic, key, payload)) producer.poll();
+  }
+  ASSERT_EQ(producer.flush(30s), 0);
+  ASSERT_EQ(producer.failed(), 0u);
+}
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  // Runs the pipeline until `messages` more are stored, then stops it the way SIGTERM does.
+  std::vector<metrics::Snapshot> run_until_stored(std::uint64_t messages,
+                                                  const std::string& group_id) {
+    boost::asio::io_context io;
+    storage::sqlite::SqliteStore store{directory_ / "metrics.db"};
+    storage::StorageThread storage_thread{store};
+    metrics::Book book{kWindow};
+    pipeline::Ingestor ingestor{
+        io,
+        {.kafka = {.bootstrap_servers = broker_.bootstrap_servers(),
+                   .group_id = group_id,
+                   .topic = kTopic},
+         .max_batch = 50},
+        book,
+        storage_thread};
+    ingestor.start();
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (ingestor.counters().stored < messages && std::chrono::steady_clock::now() < deadline) {
+      io.run_one_for(100ms);
+    }
+    EXPECT_EQ(ingestor.counters().stored, messages) << "messages stored before the deadline";
+    bool stopped = false;
+    ingestor.stop([&] { stopped = true; });
+    while (!stopped && std::chrono::steady_clock::now() < deadline + 30s) io.run_one_for(100ms);
+    EXPECT_TRUE(stopped);
+    return book.all();
+  }
+
+  std::vector<ExpectedRow> stored_rows(const std::string& pair) {
+    SQLite::Database database{(directory_ / "metrics.db").string()};
+    SQLite::Statement query{database,
+                            "SELECT pair, bid, ask, mid_price, spread, highest_bid, lowest_ask, "
+                            "max_spread, moving_avg, quote_count FROM crypto_metrics "
+                            "WHERE pair = ? ORDER BY id"};
+    query.bind(1, pair);
+    std::vector<ExpectedRow> rows;
+    while (query.executeStep()) {
+      rows.push_back({query.getColumn(0).getString(), query.getColumn(1).getString(),
+                      query.getColumn(2).getString(), query.getColumn(3).getString(),
+                      query.getColumn(4).getString(), query.getColumn(5).getString(),
+                      query.getColumn(6).getString(), query.getColumn(7).getString(),
+                      query.getColumn(8).getString(), query.getColumn(9).getInt64()});
+    }
+    return rows;
+  }
+
+  std::int64_t count(const std::string& sql) {
+    SQLite::Database database{(directory_ / "metrics.db").string()};
+    return database.execAndGet(sql).getInt64();
+  }
+
+  void expect_rows(const std::map<std::string, std::vector<ExpectedRow>>& expected) {
+    for (const auto& [pair, rows] : expected) {
+      const auto stored = stored_rows(pair);
+      ASSERT_EQ(stored.size(), rows.size()) << pair;
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        EXPECT_EQ(stored[i].bid, rows[i].bid) << pair << " row " << i;
+        EXPECT_EQ(stored[i].ask, rows[i].ask) << pair << " row " << i;
+        EXPECT_EQ(stored[i].mid_price, rows[i].mid_price) << pair << " row " << i;
+        EXPECT_EQ(stored[i].spread, rows[i].spread) << pair << " row " << i;
+        EXPECT_EQ(stored[i].highest_bid, rows[i].highest_bid) << pair << " row " << i;
+        EXPECT_EQ(stored[i].lowest_ask, rows[i].lowest_ask) << pair << " row " << i;
+        EXPECT_EQ(stored[i].max_spread, rows[i].max_spread) << pair << " row " << i;
+        EXPECT_EQ(stored[i].moving_avg, rows[i].moving_avg) << pair << " row " << i;
+        EXPECT_EQ(stored[i].count, rows[i].count) << pair << " row " << i;
+      }
+    }
+  }
+
+  static void expect_book(const std::vector<metrics::Snapshot>& book,
+                          const std::map<std::string, std::vector<ExpectedRow>>& expected) {
+    ASSERT_EQ(book.size(), expected.size());
+    for (const auto& snapshot : book) {
+      const ExpectedRow& last = expected.at(snapshot.pair).back();
+      EXPECT_EQ(snapshot.highest_bid.to_string(), last.highest_bid) << snapshot.pair;
+      EXPECT_EQ(snapshot.lowest_ask.to_string(), last.lowest_ask) << snapshot.pair;
+      EXPECT_EQ(snapshot.max_spread.to_string(), last.max_spread) << snapshot.pair;
+      EXPECT_EQ(snapshot.moving_avg.to_string(), last.moving_avg) << snapshot.pair;
+      EXPECT_EQ(snapshot.count, last.count) << snapshot.pair;
+    }
+  }
+
+  testing::TempDir directory_;
+  kafka::EmbeddedBroker broker_{kTopic, 3};
+};
+
+std::map<std::string, std::vector<ExpectedRow>> merged(
+    const std::map<std::string, std::vector<ExpectedRow>>& first,
+    const std::map<std::string, std::vector<ExpectedRow>>& second) {
+  auto result = first;
+  for (const auto& [pair, rows] : second) {
+    result[pair].insert(result[pair].end(), rows.begin(), rows.end());
+  }
+  return result;
+}
+
+TEST_F(PipelineTest, StoresEveryQuoteWithExactMetricsAndKeepsRejections) {
+  std::map<std::string, ExpectedPair> expected;
+  const Sequence sequence = make_sequence(0, 700, expected);
+  produce(broker_.bootstrap_servers(), sequence);
+
+  const auto book = run_until_stored(sequence.messages.size(), "group-a");
+
+  expect_rows(sequence.rows_by_pair);
+  expect_book(book, sequence.rows_by_pair);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM rejected_quotes"),
+            static_cast<std::int64_t>(sequence.rejected_payloads.size()));
+  EXPECT_EQ(count("SELECT COUNT(*) FROM rejected_quotes WHERE reason = ''"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM (SELECT DISTINCT kafka_partition, kafka_offset FROM "
+                  "crypto_metrics)"),
+            count("SELECT COUNT(*) FROM crypto_metrics"));
+}
+
+TEST_F(PipelineTest, RestartContinuesMetricsAndStoresNoRowTwice) {
+  std::map<std::string, ExpectedPair> expected;
+  const Sequence first = make_sequence(0, 400, expected);
+  const Sequence second = make_sequence(400, 400, expected);
+
+  produce(broker_.bootstrap_servers(), first);
+  run_until_stored(first.messages.size(), "group-a");
+  produce(broker_.bootstrap_servers(), second);
+  const auto book = run_until_stored(second.messages.size(), "group-a");
+
+  const auto all = merged(first.rows_by_pair, second.rows_by_pair);
+  expect_rows(all);
+  expect_book(book, all);
+}
+
+TEST_F(PipelineTest, ResumesFromOffsetsStoredWithTheRowsNotFromKafka) {
+  std::map<std::string, ExpectedPair> expected;
+  const Sequence first = make_sequence(0, 300, expected);
+  const Sequence second = make_sequence(300, 300, expected);
+
+  produce(broker_.bootstrap_servers(), first);
+  run_until_stored(first.messages.size(), "group-a");
+  produce(broker_.bootstrap_servers(), second);
+  // A new group has no committed offsets in Kafka and would start from the earliest message.
+  const auto book = run_until_stored(second.messages.size(), "group-b");
+
+  const auto all = merged(first.rows_by_pair, second.rows_by_pair);
+  expect_rows(all);
+  expect_book(book, all);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM rejected_quotes"),
+            static_cast<std::int64_t>(first.rejected_payloads.size() +
+                                      second.rejected_payloads.size()));
+}
+
+}  // namespace
+}  // namespace cryptometrics
