@@ -179,6 +179,34 @@ TEST_F(SpoolingStoreTest, NewRowsQueueBehindSpooledOnes) {
   EXPECT_EQ(stored_sources(), sources_of({spooled, later}));
 }
 
+// Under a steady stream of batches the storage thread never runs background work: the writes
+// themselves must reconnect and replay.
+TEST_F(SpoolingStoreTest, ASteadyStreamOfWritesReconnectsAndDrainsTheSpool) {
+  const auto store = open_store();
+  std::vector<std::vector<QuoteRow>> written;
+  std::int64_t offset = 0;
+  const auto write_next = [&] {
+    written.push_back(quote_rows(offset, 2, {"BTC-USD", "ETH-USD"}, offset / 2 + 1));
+    store->write(batch_of(written.back()));
+    offset += 2;
+  };
+  write_next();
+  server_->stop(StopMode::immediate);
+  write_next();
+  ASSERT_EQ(store->status().state, "spooling");
+  server_->start();
+
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (store->status().state != "ok") {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << store->status().last_error;
+    std::this_thread::sleep_for(5ms);
+    write_next();
+  }
+
+  EXPECT_EQ(stored_sources(), sources_of(written));
+  EXPECT_EQ(sqlite::SqliteStore{spool_path()}.depth(), 0u);
+}
+
 TEST_F(SpoolingStoreTest, StartsWhilePostgresIsDownAndCatchesUpOnceItIsUp) {
   server_->stop(StopMode::immediate);
   const std::vector<QuoteRow> rows = quote_rows(0, 9);

@@ -78,9 +78,9 @@ void SpoolingStore::write(const Batch& batch) {
     }
   }
   spool(batch);
-  // Background work runs only while no batch waits; replaying here as well keeps the spool
-  // draining under a steady stream of batches.
-  if (postgres_up_ && Clock::now() >= next_attempt_) {
+  // Background work runs only while no batch waits; reconnecting and replaying here as well
+  // keeps the spool draining under a steady stream of batches.
+  if (Clock::now() >= next_attempt_ && reconnect()) {
     replay_batch();
   }
 }
@@ -125,30 +125,35 @@ Status SpoolingStore::status() const {
 }
 
 std::optional<std::chrono::steady_clock::time_point> SpoolingStore::background_work() {
-  if (Clock::now() < next_attempt_) {
+  if (Clock::now() < next_attempt_ || !reconnect()) {
     return next_attempt_;
-  }
-  if (!postgres_up_) {
-    try {
-      postgres_.connect();
-    } catch (const postgres::Unavailable& error) {
-      last_error_ = error.what();
-      const auto wait = retry_later();
-      spdlog::debug("{}; next attempt in {} ms", last_error_, wait.count());
-      return next_attempt_;
-    } catch (const std::exception& error) {
-      // It answers but refuses the migrations: an operator has to step in, so say it loudly.
-      last_error_ = error.what();
-      const auto wait = retry_later();
-      spdlog::error("{}; next attempt in {} ms", last_error_, wait.count());
-      return next_attempt_;
-    }
-    mark_up();
   }
   if (spool_depth_ == 0) {
     return std::nullopt;
   }
   return replay_batch();
+}
+
+bool SpoolingStore::reconnect() {
+  if (postgres_up_) {
+    return true;
+  }
+  try {
+    postgres_.connect();
+  } catch (const postgres::Unavailable& error) {
+    last_error_ = error.what();
+    const auto wait = retry_later();
+    spdlog::debug("{}; next attempt in {} ms", last_error_, wait.count());
+    return false;
+  } catch (const std::exception& error) {
+    // It answers but refuses the migrations: an operator has to step in, so say it loudly.
+    last_error_ = error.what();
+    const auto wait = retry_later();
+    spdlog::error("{}; next attempt in {} ms", last_error_, wait.count());
+    return false;
+  }
+  mark_up();
+  return true;
 }
 
 void SpoolingStore::spool(const Batch& batch) {

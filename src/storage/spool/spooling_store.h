@@ -55,6 +55,8 @@ class SpoolingStore final : public Storage {
   using Clock = std::chrono::steady_clock;
 
   void spool(const Batch& batch);
+  // Connects to PostgreSQL unless it is up; true when it is. Call only once next_attempt_ passed.
+  bool reconnect();
   // Moves the oldest spooled rows into PostgreSQL; returns when to go on.
   std::optional<Clock::time_point> replay_batch();
   void mark_up();
