@@ -11,8 +11,8 @@
 #include <string>
 #include <thread>
 
-#include "support/http_client.h"
 #include "support/process.h"
+#include "support/service.h"
 #include "support/temp_dir.h"
 
 namespace cryptometrics {
@@ -20,76 +20,10 @@ namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
-using testing::HttpResponse;
+using testing::isolated;
+using testing::KafkaDev;
 using testing::Process;
-
-constexpr auto kStartTimeout = 30s;
-
-// Settings that keep a test away from whatever the machine's environment or a .env holds.
-std::map<std::string, std::string> isolated(const testing::TempDir& directory,
-                                            unsigned short port,
-                                            std::map<std::string, std::string> extra = {}) {
-  std::map<std::string, std::string> environment = {
-      {"HTTP_PORT", std::to_string(port)},
-      {"SQLITE_PATH", (directory / "metrics.db").string()},
-      {"SPOOL_PATH", (directory / "spool.db").string()},
-      {"KAFKA_BOOTSTRAP_SERVERS", ""},
-      {"DB_HOST", ""},
-      {"DATABASE_URL", ""},
-      {"SIMULATOR", ""},
-      {"SIMULATOR_INTERVAL_MS", "20"},
-      {"LOG_LEVEL", "info"},
-  };
-  for (auto& [name, value] : extra) environment[name] = value;
-  return environment;
-}
-
-class Service {
- public:
-  Service(const testing::TempDir& directory, std::map<std::string, std::string> environment,
-          std::vector<std::string> args = {})
-      : port_{testing::free_port()},
-        process_{testing::crypto_metrics_binary(), args,
-                 isolated(directory, port_, std::move(environment)), directory.path()} {
-    if (!process_.wait_for_stderr("serving http://", kStartTimeout)) {
-      ADD_FAILURE() << "the service did not start:\n" << process_.stderr_text();
-    }
-  }
-
-  HttpResponse get(std::string_view target, std::string_view method = "GET") {
-    return testing::http_request(method, "127.0.0.1", port_, target);
-  }
-
-  // Polls until `target` answers 200 with a body that `accept` likes; the service gives no
-  // other signal that a quote went through.
-  json wait_for(std::string_view target, const std::function<bool(const json&)>& accept,
-                std::chrono::seconds timeout = 30s) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      const auto response = get(target);
-      if (response.status == 200) {
-        auto body = json::parse(response.body);
-        if (accept(body)) return body;
-      }
-      std::this_thread::sleep_for(50ms);
-    }
-    ADD_FAILURE() << target << " never answered as expected:\n" << process_.stderr_text();
-    return {};
-  }
-
-  int stop() {
-    process_.send_signal(SIGTERM);
-    const auto code = process_.wait(60s);
-    EXPECT_TRUE(code.has_value()) << "no exit within 60 s after SIGTERM";
-    return code.value_or(-1);
-  }
-
-  Process& process() { return process_; }
-
- private:
-  unsigned short port_;
-  Process process_;
-};
+using testing::Service;
 
 const std::regex kDecimal{R"(\d+(\.\d{1,12})?)"};
 
@@ -198,29 +132,20 @@ TEST(Binary, HelpListsEverySettingAndVersionPrints) {
 
 TEST(Binary, KafkaDevSimulateAndRunWorkAsSeparateProcesses) {
   testing::TempDir directory;
-  Process broker{testing::crypto_metrics_binary(), {"kafka-dev"}, isolated(directory, 8080),
-                 directory.path()};
-  ASSERT_TRUE(broker.wait_for_stdout("\n", kStartTimeout)) << broker.stderr_text();
-  const std::string bootstrap = broker.stdout_text().substr(0, broker.stdout_text().find('\n'));
-  ASSERT_TRUE(std::regex_match(bootstrap, std::regex{R"(127\.0\.0\.1:\d+)"})) << bootstrap;
+  KafkaDev broker{directory};
+  ASSERT_TRUE(std::regex_match(broker.bootstrap_servers(), std::regex{R"(127\.0\.0\.1:\d+)"}))
+      << broker.bootstrap_servers();
 
-  Service service{directory, {{"KAFKA_BOOTSTRAP_SERVERS", bootstrap}}};
-  Process simulator{testing::crypto_metrics_binary(),
-                    {"simulate", "--rate", "200"},
-                    isolated(directory, 8080,
-                             {{"KAFKA_BOOTSTRAP_SERVERS", bootstrap}, {"PAIRS", "SOL-USD"}}),
-                    directory.path()};
+  Service service{directory, {{"KAFKA_BOOTSTRAP_SERVERS", broker.bootstrap_servers()}}};
+  testing::Simulator simulator{directory, broker.bootstrap_servers(), 200, {{"PAIRS", "SOL-USD"}}};
 
   service.wait_for("/metrics/SOL-USD",
                    [](const json& body) { return body["count"].get<std::int64_t>() >= 50; });
   // With a broker of its own the service runs no simulator.
   EXPECT_EQ(service.get("/metrics/BTC-USD").status, 404u);
 
-  simulator.send_signal(SIGTERM);
-  EXPECT_EQ(simulator.wait(30s), 0) << simulator.stderr_text();
+  EXPECT_GT(simulator.stop(), 0);
   EXPECT_EQ(service.stop(), 0);
-  broker.send_signal(SIGTERM);
-  EXPECT_EQ(broker.wait(30s), 0);
 }
 
 // Every row's metrics must follow from the rows of its pair before it: a message counted twice
@@ -246,52 +171,32 @@ void expect_consistent_rows(const std::filesystem::path& database_path) {
             database.execAndGet("SELECT COUNT(*) FROM crypto_metrics").getInt64());
 }
 
-// What `crypto-metrics simulate` says it delivered when it stops.
-std::int64_t delivered_count(const std::string& log) {
-  static const std::regex kDelivered{R"((\d+) delivered)"};
-  std::smatch match;
-  return std::regex_search(log, match, kDelivered) ? std::stoll(match[1]) : 0;
-}
-
 TEST(Binary, KillNineThenRestartLosesAndDuplicatesNothing) {
   testing::TempDir directory;
-  Process broker{testing::crypto_metrics_binary(), {"kafka-dev"}, isolated(directory, 8080),
-                 directory.path()};
-  ASSERT_TRUE(broker.wait_for_stdout("\n", kStartTimeout)) << broker.stderr_text();
-  const std::string bootstrap = broker.stdout_text().substr(0, broker.stdout_text().find('\n'));
-
-  Process simulator{testing::crypto_metrics_binary(),
-                    {"simulate", "--rate", "2000"},
-                    isolated(directory, 8080, {{"KAFKA_BOOTSTRAP_SERVERS", bootstrap}}),
-                    directory.path()};
+  KafkaDev broker{directory};
+  const std::map<std::string, std::string> environment = {
+      {"KAFKA_BOOTSTRAP_SERVERS", broker.bootstrap_servers()}};
+  testing::Simulator simulator{directory, broker.bootstrap_servers(), 2000};
   {
-    Service first{directory, {{"KAFKA_BOOTSTRAP_SERVERS", bootstrap}}};
+    Service first{directory, environment};
     first.wait_for("/metrics/BTC-USD",
                    [](const json& body) { return body["count"].get<std::int64_t>() >= 500; });
     first.process().send_signal(SIGKILL);
     ASSERT_EQ(first.process().wait(30s), 128 + SIGKILL);
   }
-  Service second{directory, {{"KAFKA_BOOTSTRAP_SERVERS", bootstrap}}};
+  Service second{directory, environment};
   second.wait_for("/metrics/BTC-USD",
                   [](const json& body) { return body["count"].get<std::int64_t>() >= 1500; },
                   60s);
-  simulator.send_signal(SIGTERM);
-  ASSERT_EQ(simulator.wait(30s), 0) << simulator.stderr_text();
-  const std::int64_t delivered = delivered_count(simulator.stderr_text());
-  ASSERT_GT(delivered, 0) << simulator.stderr_text();
+  const std::int64_t delivered = simulator.stop();
+  ASSERT_GT(delivered, 0);
 
   // Everything delivered ends up stored exactly once.
-  second.wait_for("/metrics", [&](const json& body) {
-    std::int64_t sum = 0;
-    for (const auto& pair : body["pairs"]) sum += pair["count"].get<std::int64_t>();
-    return sum == delivered;
-  }, 60s);
+  second.wait_for_total(delivered, 60s);
   EXPECT_EQ(second.stop(), 0);
   expect_consistent_rows(directory / "metrics.db");
   SQLite::Database database{(directory / "metrics.db").string()};
   EXPECT_EQ(database.execAndGet("SELECT COUNT(*) FROM crypto_metrics").getInt64(), delivered);
-  broker.send_signal(SIGTERM);
-  EXPECT_EQ(broker.wait(30s), 0);
 }
 
 }  // namespace

@@ -6,7 +6,6 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <boost/asio/io_context.hpp>
-#include <deque>
 #include <map>
 #include <string>
 #include <vector>
@@ -17,6 +16,7 @@
 #include "pipeline/ingestor.h"
 #include "storage/sqlite/sqlite_store.h"
 #include "storage/storage_thread.h"
+#include "support/expected_metrics.h"
 #include "support/temp_dir.h"
 
 namespace cryptometrics {
@@ -27,64 +27,8 @@ using namespace std::chrono_literals;
 constexpr char kTopic[] = "crypto_prices";
 constexpr std::size_t kWindow = 5;
 
-__extension__ using Units = __int128;  // 10^-12
-constexpr Units kOne = 1'000'000'000'000;
-
-// Exact decimal text of a count of 10^-12 units, written independently of market::Decimal.
-std::string text_of(Units units) {
-  const bool negative = units < 0;
-  if (negative) units = -units;
-  std::string whole = std::to_string(static_cast<long long>(units / kOne));
-  std::string fraction = std::to_string(static_cast<long long>(units % kOne));
-  fraction.insert(0, 12 - fraction.size(), '0');
-  while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
-  return (negative ? "-" : "") + whole + (fraction.empty() ? "" : "." + fraction);
-}
-
-Units divide_half_even(Units numerator, Units divisor) {
-  Units quotient = numerator / divisor;
-  const Units remainder = numerator % divisor;
-  if (2 * remainder > divisor || (2 * remainder == divisor && quotient % 2 != 0)) ++quotient;
-  return quotient;
-}
-
-struct ExpectedRow {
-  std::string pair, bid, ask, mid_price, spread, highest_bid, lowest_ask, max_spread, moving_avg;
-  std::int64_t count = 0;
-};
-
-// What the metrics of one pair must be, quote after quote, from prices given in cents.
-class ExpectedPair {
- public:
-  ExpectedRow add(const std::string& pair, std::int64_t bid_cents, std::int64_t ask_cents) {
-    const Units bid = Units{bid_cents} * kOne / 100;
-    const Units ask = Units{ask_cents} * kOne / 100;
-    const Units mid = divide_half_even(bid + ask, 2);
-    highest_bid_ = count_ == 0 ? bid : std::max(highest_bid_, bid);
-    lowest_ask_ = count_ == 0 ? ask : std::min(lowest_ask_, ask);
-    max_spread_ = count_ == 0 ? ask - bid : std::max(max_spread_, ask - bid);
-    mids_.push_back(mid);
-    if (mids_.size() > kWindow) mids_.pop_front();
-    Units sum = 0;
-    for (Units value : mids_) sum += value;
-    ++count_;
-    return {pair,
-            text_of(bid),
-            text_of(ask),
-            text_of(mid),
-            text_of(ask - bid),
-            text_of(highest_bid_),
-            text_of(lowest_ask_),
-            text_of(max_spread_),
-            text_of(divide_half_even(sum, static_cast<Units>(mids_.size()))),
-            count_};
-  }
-
- private:
-  Units highest_bid_ = 0, lowest_ask_ = 0, max_spread_ = 0;
-  std::deque<Units> mids_;
-  std::int64_t count_ = 0;
-};
+using testing::ExpectedPair;
+using testing::ExpectedRow;
 
 std::string cents_text(std::int64_t cents) {
   return std::to_string(cents / 100) + "." + (cents % 100 < 10 ? "0" : "") +
@@ -134,7 +78,10 @@ Sequence make_sequence(int first, int count, std::map<std::string, ExpectedPair>
                 cents_text(ask) + R"("})";
     }
     sequence.messages.emplace_back(pair, payload);
-    sequence.rows_by_pair[pair].push_back(expected[pair].add(pair, bid, ask));
+    auto& expected_pair = expected.try_emplace(pair, kWindow).first->second;
+    sequence.rows_by_pair[pair].push_back(expected_pair.add(
+        pair, testing::Units{bid} * testing::kUnitsPerOne / 100,
+        testing::Units{ask} * testing::kUnitsPerOne / 100));
   }
   return sequence;
 }

@@ -1,0 +1,328 @@
+// The built binary storing in a real PostgreSQL through faults: the server stopped mid-stream,
+// the binary killed mid-stream and mid-replay, the connection ended by the server, start-up
+// with the server down. After each, the rows in PostgreSQL must be exactly the valid messages
+// on the topic, each (topic, partition, offset) once, with the metrics an independent
+// recomputation from the topic gives.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+#include <regex>
+#include <set>
+#include <string>
+#include <thread>
+#include <tuple>
+
+#include "kafka/topic_reader.h"
+#include "support/expected_metrics.h"
+#include "support/postgres_server.h"
+#include "support/service.h"
+#include "support/temp_dir.h"
+
+namespace cryptometrics {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using testing::ExpectedPair;
+using testing::ExpectedRow;
+using testing::PostgresServer;
+using testing::Service;
+
+constexpr char kTopic[] = "crypto_prices";
+constexpr int kPartitions = 3;  // what kafka-dev creates
+constexpr std::size_t kWindow = 7;
+constexpr int kRate = 1000;  // quotes per second from the simulator
+
+using MessageKey = std::pair<std::int32_t, std::int64_t>;  // partition, offset
+
+// Every message on the topic, in order per partition, and the row each must have become.
+struct Expectation {
+  std::map<MessageKey, ExpectedRow> rows;
+  std::map<std::string, ExpectedRow> last_by_pair;
+};
+
+Expectation expect_from_topic(const std::string& bootstrap_servers, std::int64_t delivered) {
+  testing::TopicReader reader{bootstrap_servers, kTopic, kPartitions};
+  auto messages = reader.read(static_cast<std::size_t>(delivered), 60s);
+  EXPECT_EQ(static_cast<std::int64_t>(messages.size()), delivered) << "messages on the topic";
+  std::sort(messages.begin(), messages.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.partition, a.offset) < std::tie(b.partition, b.offset);
+  });
+  // The simulator writes {"pair":"BTC-USD","bid":91234.56,"ask":91234.61,"timestamp":...}; the
+  // prices are read as text, never through a double.
+  static const std::regex kQuote{R"re("pair":"([A-Z0-9-]+)","bid":([0-9.]+),"ask":([0-9.]+))re"};
+  std::map<std::string, ExpectedPair> pairs;
+  Expectation expectation;
+  for (const auto& message : messages) {
+    std::smatch match;
+    if (!std::regex_search(message.payload, match, kQuote)) {
+      ADD_FAILURE() << "unexpected message: " << message.payload;
+      continue;
+    }
+    const std::string pair = match[1];
+    const ExpectedRow row = pairs.try_emplace(pair, kWindow).first->second.add(
+        pair, testing::parse_units(match[2].str()), testing::parse_units(match[3].str()));
+    expectation.rows[{message.partition, message.offset}] = row;
+    expectation.last_by_pair[pair] = row;
+  }
+  return expectation;
+}
+
+// The rows in PostgreSQL are the expected ones, each message exactly once.
+void expect_rows(const PostgresServer& postgres, const Expectation& expectation) {
+  const auto rows = postgres.query(
+      "SELECT kafka_partition, kafka_offset, pair, bid, ask, mid_price, spread, highest_bid, "
+      "lowest_ask, max_spread, moving_avg, quote_count, kafka_topic FROM crypto_metrics "
+      "ORDER BY id");
+  EXPECT_EQ(rows.size(), expectation.rows.size()) << "rows in PostgreSQL";
+  std::set<MessageKey> seen;
+  int mismatches = 0;
+  for (const auto& row : rows) {
+    const MessageKey key{std::stoi(row[0]), std::stoll(row[1])};
+    const std::string where =
+        "partition " + row[0] + " offset " + row[1] + " (" + row[2] + ")";
+    if (!seen.insert(key).second) {
+      ADD_FAILURE() << "stored twice: " << where;
+      if (++mismatches > 10) return;
+      continue;
+    }
+    const auto found = expectation.rows.find(key);
+    if (found == expectation.rows.end()) {
+      ADD_FAILURE() << "stored but not on the topic: " << where;
+      if (++mismatches > 10) return;
+      continue;
+    }
+    const ExpectedRow& expected = found->second;
+    const ExpectedRow stored{row[2],
+                             testing::canonical(row[3]),
+                             testing::canonical(row[4]),
+                             testing::canonical(row[5]),
+                             testing::canonical(row[6]),
+                             testing::canonical(row[7]),
+                             testing::canonical(row[8]),
+                             testing::canonical(row[9]),
+                             testing::canonical(row[10]),
+                             std::stoll(row[11])};
+    const auto fields = [](const ExpectedRow& r) {
+      return std::tie(r.pair, r.bid, r.ask, r.mid_price, r.spread, r.highest_bid, r.lowest_ask,
+                      r.max_spread, r.moving_avg, r.count);
+    };
+    EXPECT_EQ(row[12], kTopic) << where;
+    if (fields(stored) != fields(expected)) {
+      ADD_FAILURE() << where << ": stored " << json(std::vector<std::string>{
+                           stored.bid, stored.ask, stored.mid_price, stored.spread,
+                           stored.highest_bid, stored.lowest_ask, stored.max_spread,
+                           stored.moving_avg, std::to_string(stored.count)})
+                    << ", expected " << json(std::vector<std::string>{
+                           expected.bid, expected.ask, expected.mid_price, expected.spread,
+                           expected.highest_bid, expected.lowest_ask, expected.max_spread,
+                           expected.moving_avg, std::to_string(expected.count)});
+      if (++mismatches > 10) return;
+    }
+  }
+}
+
+// What the service serves is the last expected row of every pair.
+void expect_served(Service& service, const Expectation& expectation) {
+  for (const auto& [pair, row] : expectation.last_by_pair) {
+    const auto response = service.get("/metrics/" + pair);
+    ASSERT_EQ(response.status, 200u) << pair;
+    const auto body = json::parse(response.body);
+    EXPECT_EQ(body["highest_bid"], row.highest_bid) << pair;
+    EXPECT_EQ(body["lowest_ask"], row.lowest_ask) << pair;
+    EXPECT_EQ(body["max_spread"], row.max_spread) << pair;
+    EXPECT_EQ(body["moving_avg"], row.moving_avg) << pair;
+    EXPECT_EQ(body["mid_price"], row.mid_price) << pair;
+    EXPECT_EQ(body["count"].get<std::int64_t>(), row.count) << pair;
+  }
+}
+
+class PostgresFaults : public ::testing::Test {
+ protected:
+  // The seed's DB_* variables, as an operator would set them.
+  std::map<std::string, std::string> environment() const {
+    return {{"KAFKA_BOOTSTRAP_SERVERS", broker_.bootstrap_servers()},
+            {"DB_HOST", "127.0.0.1"},
+            {"DB_PORT", std::to_string(postgres_.port())},
+            {"DB_NAME", "crypto_metrics_test"},
+            {"DB_USER", "postgres"},
+            {"SMA_WINDOW", std::to_string(kWindow)}};
+  }
+
+  std::int64_t stored_rows() const {
+    return std::stoll(postgres_.query_value("SELECT count(*) FROM crypto_metrics"));
+  }
+
+  static json storage_state(Service& service) {
+    return service.wait_for("/readyz", [](const json&) { return true; }, 30s, true)["storage"];
+  }
+
+  void wait_for_spool_depth(Service& service, std::size_t at_least) {
+    service.wait_for(
+        "/readyz",
+        [&](const json& body) {
+          return body["storage"]["spool_depth"].get<std::size_t>() >= at_least;
+        },
+        60s, true);
+  }
+
+  void wait_until_drained(Service& service) {
+    service.wait_for(
+        "/readyz",
+        [](const json& body) {
+          return body["storage"]["state"] == "ok" && body["storage"]["spool_depth"] == 0;
+        },
+        90s, true);
+  }
+
+  // Stops the simulator, waits for the service to take everything it delivered, and checks
+  // the service and PostgreSQL against the topic. Returns the rows stored.
+  std::int64_t finish(Service& service, testing::Simulator& simulator) {
+    const std::int64_t delivered = simulator.stop();
+    EXPECT_GT(delivered, 0);
+    service.wait_for_total(delivered, 90s);
+    wait_until_drained(service);
+    const Expectation expectation = expect_from_topic(broker_.bootstrap_servers(), delivered);
+    expect_served(service, expectation);
+    EXPECT_EQ(service.stop(), 0);
+    expect_rows(postgres_, expectation);
+    const std::int64_t rows = stored_rows();
+    RecordProperty("delivered", std::to_string(delivered));
+    RecordProperty("rows", std::to_string(rows));
+    std::cout << "delivered " << delivered << " quotes, " << rows << " rows in PostgreSQL\n";
+    return rows;
+  }
+
+  // Takes a lock that makes the service's next write to crypto_metrics wait inside its
+  // transaction, and returns once a session waits for it.
+  std::unique_ptr<pqxx::work> hold_writes(pqxx::connection& connection) {
+    auto lock = std::make_unique<pqxx::work>(connection);
+    lock->exec0("LOCK TABLE crypto_metrics IN ACCESS EXCLUSIVE MODE");
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (postgres_.query_value("SELECT count(*) FROM pg_stat_activity "
+                                 "WHERE wait_event_type = 'Lock'") == "0") {
+      if (std::chrono::steady_clock::now() > deadline) {
+        ADD_FAILURE() << "no write waited for the lock within 60 s";
+        break;
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    return lock;
+  }
+
+  testing::TempDir directory_;
+  PostgresServer postgres_;
+  testing::KafkaDev broker_{directory_};
+};
+
+TEST_F(PostgresFaults, NormalRunStoresEveryQuoteOnce) {
+  testing::Simulator simulator{directory_, broker_.bootstrap_servers(), kRate};
+  Service service{directory_, environment()};
+  service.wait_for("/metrics/BTC-USD", [](const json& body) {
+    return body["count"].get<std::int64_t>() >= 1000;
+  }, 60s);
+  EXPECT_EQ(storage_state(service)["backend"], "postgres");
+  finish(service, simulator);
+}
+
+TEST_F(PostgresFaults, ServerStoppedMidStreamSpoolsThenDrains) {
+  testing::Simulator simulator{directory_, broker_.bootstrap_servers(), kRate};
+  Service service{directory_, environment()};
+  service.wait_for("/metrics/BTC-USD", [](const json& body) {
+    return body["count"].get<std::int64_t>() >= 300;
+  }, 60s);
+
+  postgres_.stop(PostgresServer::StopMode::immediate);
+  wait_for_spool_depth(service, 2000);
+  const json spooling = storage_state(service);
+  EXPECT_EQ(spooling["state"], "spooling") << spooling.dump();
+  EXPECT_TRUE(service.process().stderr_text().find("spool") != std::string::npos);
+
+  postgres_.start();
+  wait_until_drained(service);
+  finish(service, simulator);
+}
+
+TEST_F(PostgresFaults, KilledMidStreamThenRestarted) {
+  testing::Simulator simulator{directory_, broker_.bootstrap_servers(), kRate};
+  {
+    Service first{directory_, environment()};
+    // Killed once rows are stored, while more are in flight.
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (stored_rows() < 1000 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(20ms);
+    }
+    ASSERT_GE(stored_rows(), 1000) << first.process().stderr_text();
+    first.process().send_signal(SIGKILL);
+    ASSERT_EQ(first.process().wait(30s), 128 + SIGKILL);
+  }
+  Service second{directory_, environment()};
+  second.wait_for("/metrics/ETH-USD", [](const json& body) {
+    return body["count"].get<std::int64_t>() >= 1500;
+  }, 60s);
+  finish(second, simulator);
+}
+
+TEST_F(PostgresFaults, KilledWhileReplayingTheSpoolThenRestarted) {
+  testing::Simulator simulator{directory_, broker_.bootstrap_servers(), kRate};
+  {
+    Service first{directory_, environment()};
+    first.wait_for("/metrics/BTC-USD", [](const json& body) {
+      return body["count"].get<std::int64_t>() >= 300;
+    }, 60s);
+    postgres_.stop(PostgresServer::StopMode::immediate);
+    wait_for_spool_depth(first, 3000);
+    postgres_.start();
+
+    pqxx::connection connection{postgres_.connection_string()};
+    const auto lock = hold_writes(connection);
+    EXPECT_GT(storage_state(first)["spool_depth"].get<std::size_t>(), 0u)
+        << "the write held is the spool's replay";
+    first.process().send_signal(SIGKILL);
+    ASSERT_EQ(first.process().wait(30s), 128 + SIGKILL);
+    lock->abort();
+  }
+  Service second{directory_, environment()};
+  wait_until_drained(second);
+  finish(second, simulator);
+}
+
+TEST_F(PostgresFaults, ConnectionEndedByTheServerDuringABatch) {
+  testing::Simulator simulator{directory_, broker_.bootstrap_servers(), kRate};
+  Service service{directory_, environment()};
+  service.wait_for("/metrics/LTC-USD", [](const json& body) {
+    return body["count"].get<std::int64_t>() >= 300;
+  }, 60s);
+  {
+    pqxx::connection connection{postgres_.connection_string()};
+    const auto lock = hold_writes(connection);
+    // Ends the service's session in the middle of its batch, and the lock's session with it.
+    EXPECT_GE(postgres_.terminate_backends(), 2);
+  }
+  service.wait_for("/metrics/LTC-USD", [](const json& body) {
+    return body["count"].get<std::int64_t>() >= 1500;
+  }, 60s);
+  finish(service, simulator);
+}
+
+TEST_F(PostgresFaults, StartsWithTheServerDownAndCatchesUp) {
+  postgres_.stop(PostgresServer::StopMode::fast);
+  testing::Simulator simulator{directory_, broker_.bootstrap_servers(), kRate};
+  Service service{directory_, environment()};
+  wait_for_spool_depth(service, 2000);
+  EXPECT_EQ(storage_state(service)["state"], "spooling");
+  EXPECT_NE(service.process().stderr_text().find("spooling to"), std::string::npos)
+      << service.process().stderr_text();
+
+  postgres_.start();
+  wait_until_drained(service);
+  finish(service, simulator);
+}
+
+}  // namespace
+}  // namespace cryptometrics
