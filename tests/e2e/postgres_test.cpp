@@ -324,5 +324,26 @@ TEST_F(PostgresFaults, StartsWithTheServerDownAndCatchesUp) {
   finish(service, simulator);
 }
 
+TEST(Migrate, AppliesThePostgresMigrationsOnceAndFailsWhenTheServerIsDown) {
+  testing::TempDir directory;
+  PostgresServer postgres;
+  const auto environment = testing::isolated(
+      directory, 8080, {{"DATABASE_URL", postgres.connection_string()}});
+  for (int run = 0; run < 2; ++run) {
+    testing::Process migrate{testing::crypto_metrics_binary(), {"migrate"}, environment,
+                             directory.path()};
+    EXPECT_EQ(migrate.wait(30s), 0) << migrate.stderr_text();
+  }
+  EXPECT_EQ(postgres.query_value("SELECT count(*) FROM schema_migrations"), "1");
+  EXPECT_EQ(postgres.query_value("SELECT count(*) FROM crypto_metrics"), "0");
+
+  postgres.stop(PostgresServer::StopMode::fast);
+  testing::Process unreachable{testing::crypto_metrics_binary(), {"migrate"}, environment,
+                               directory.path()};
+  EXPECT_EQ(unreachable.wait(60s), 1);
+  EXPECT_NE(unreachable.stderr_text().find("cannot migrate PostgreSQL"), std::string::npos)
+      << unreachable.stderr_text();
+}
+
 }  // namespace
 }  // namespace cryptometrics
