@@ -13,26 +13,17 @@
 #include "market/timestamp.h"
 #include "sqlite_test_rows.h"
 #include "storage/migrations.h"
-#include "support/postgres_server.h"
+#include "support/postgres_fixture.h"
 
 namespace cryptometrics::storage::postgres {
 namespace {
 
 using Rows = std::vector<std::vector<std::string>>;
 
-// One server for the suite, started by its first test; every test gets an empty database.
-class PostgresStoreTest : public ::testing::Test {
+class PostgresStoreTest : public testing::PostgresFixture {
  protected:
-  static void TearDownTestSuite() { server_.reset(); }
-
   void SetUp() override {
-    if (!server_) {
-      server_ = std::make_unique<testing::PostgresServer>();
-    }
-    if (!server_->running()) {
-      server_->start();
-    }
-    server_->reset_database();
+    PostgresFixture::SetUp();
     store_ = make_store();
   }
 
@@ -46,7 +37,6 @@ class PostgresStoreTest : public ::testing::Test {
         "SELECT kafka_topic, kafka_partition, kafka_offset FROM crypto_metrics ORDER BY id");
   }
 
-  static inline std::unique_ptr<testing::PostgresServer> server_;
   std::unique_ptr<PostgresStore> store_;
 };
 

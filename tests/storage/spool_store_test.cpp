@@ -13,7 +13,7 @@
 #include "storage/postgres/postgres_store.h"
 #include "storage/spool/spooling_store.h"
 #include "storage/sqlite/sqlite_store.h"
-#include "support/postgres_server.h"
+#include "support/postgres_fixture.h"
 #include "support/temp_dir.h"
 
 namespace cryptometrics::storage::spool {
@@ -64,22 +64,9 @@ Rows sources_of(const std::vector<std::vector<QuoteRow>>& batches) {
   return sources;
 }
 
-// One server for the suite, started by its first test; every test gets an empty database and
-// a spool of its own.
-class SpoolingStoreTest : public ::testing::Test {
+// Every test gets an empty database and a spool of its own.
+class SpoolingStoreTest : public testing::PostgresFixture {
  protected:
-  static void TearDownTestSuite() { server_.reset(); }
-
-  void SetUp() override {
-    if (!server_) {
-      server_ = std::make_unique<testing::PostgresServer>();
-    }
-    if (!server_->running()) {
-      server_->start();
-    }
-    server_->reset_database();
-  }
-
   std::unique_ptr<SpoolingStore> open_store(Pacing pacing = kQuickPacing) {
     return std::make_unique<SpoolingStore>(server_->connection_string(), "test database",
                                            spool_path(), pacing);
@@ -117,7 +104,6 @@ class SpoolingStoreTest : public ::testing::Test {
     work_until(store, [&store, depth] { return store.status().spool_depth < depth; });
   }
 
-  static inline std::unique_ptr<testing::PostgresServer> server_;
   testing::TempDir directory_;
 };
 
