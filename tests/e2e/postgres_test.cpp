@@ -158,6 +158,14 @@ class PostgresFaults : public ::testing::Test {
     return std::stoll(postgres_.query_value("SELECT count(*) FROM crypto_metrics"));
   }
 
+  void wait_for_stored_rows(std::int64_t at_least) const {
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (stored_rows() < at_least && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(20ms);
+    }
+    ASSERT_GE(stored_rows(), at_least);
+  }
+
   static json storage_state(Service& service) {
     return service.wait_for("/readyz", [](const json&) { return true; }, 30s, true)["storage"];
   }
@@ -253,11 +261,7 @@ TEST_F(PostgresFaults, KilledMidStreamThenRestarted) {
   {
     Service first{directory_, environment()};
     // Killed once rows are stored, while more are in flight.
-    const auto deadline = std::chrono::steady_clock::now() + 60s;
-    while (stored_rows() < 1000 && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(20ms);
-    }
-    ASSERT_GE(stored_rows(), 1000) << first.process().stderr_text();
+    wait_for_stored_rows(1000);
     first.process().send_signal(SIGKILL);
     ASSERT_EQ(first.process().wait(30s), 128 + SIGKILL);
   }
@@ -322,6 +326,25 @@ TEST_F(PostgresFaults, StartsWithTheServerDownAndCatchesUp) {
   postgres_.start();
   wait_until_drained(service);
   finish(service, simulator);
+}
+
+// The spool keeps what PostgreSQL held, so a start without it continues every pair's metrics.
+TEST_F(PostgresFaults, KilledThenRestartedWhileTheServerIsDown) {
+  testing::Simulator simulator{directory_, broker_.bootstrap_servers(), kRate};
+  {
+    // Long enough for Kafka to hold committed offsets: without what the spool kept of
+    // PostgreSQL, the restart would continue from them with every pair's metrics lost.
+    Service first{directory_, environment()};
+    wait_for_stored_rows(5000);
+    first.process().send_signal(SIGKILL);
+    ASSERT_EQ(first.process().wait(30s), 128 + SIGKILL);
+  }
+  postgres_.stop(PostgresServer::StopMode::immediate);
+  Service second{directory_, environment()};
+  wait_for_spool_depth(second, 2000);
+  postgres_.start();
+  wait_until_drained(second);
+  finish(second, simulator);
 }
 
 TEST(Migrate, AppliesThePostgresMigrationsOnceAndFailsWhenTheServerIsDown) {

@@ -282,6 +282,51 @@ TEST_F(SpoolingStoreTest, LoadsHistoriesFromPostgresAndTheSpool) {
   EXPECT_EQ(histories[1].latest, spooled_only[1].metrics);
 }
 
+// After a rebalance during an outage, what PostgreSQL took since it was last asked counts too.
+TEST_F(SpoolingStoreTest, LoadsHistoriesWithRowsWrittenSinceTheLastLoad) {
+  const auto store = open_store();
+  store->load_histories(3);
+  store->write(batch_of(quote_rows(0, 6)));
+  server_->stop(StopMode::immediate);
+  store->write(batch_of(quote_rows(6, 2, {"BTC-USD", "ETH-USD"}, 4)));
+
+  const std::vector<metrics::History> during_outage = store->load_histories(3);
+  const std::vector<PartitionOffset> offsets = store->load_offsets("crypto_prices");
+
+  server_->start();
+  drain(*store);
+  const std::vector<metrics::History> after = store->load_histories(3);
+  ASSERT_EQ(during_outage.size(), after.size());
+  for (std::size_t index = 0; index < after.size(); ++index) {
+    EXPECT_EQ(during_outage[index].latest, after[index].latest);
+    // The merge may give more than the window; the last ones are what counts.
+    const auto& mids = during_outage[index].recent_mid_prices;
+    ASSERT_GE(mids.size(), 3u);
+    EXPECT_EQ(std::vector(mids.end() - 3, mids.end()), after[index].recent_mid_prices);
+  }
+  EXPECT_EQ(offsets, (std::vector<PartitionOffset>{{"crypto_prices", 0, 8}}));
+}
+
+TEST_F(SpoolingStoreTest, AStartWhilePostgresIsDownContinuesFromWhatPostgresHeld) {
+  std::vector<metrics::History> histories;
+  std::vector<PartitionOffset> offsets;
+  {
+    const auto store = open_store();
+    store->load_histories(4);
+    store->load_offsets("crypto_prices");
+    store->write(batch_of(quote_rows(0, 10, {"BTC-USD", "ETH-USD", "LTC-USD"})));
+    histories = store->load_histories(4);
+    offsets = store->load_offsets("crypto_prices");
+  }
+  ASSERT_EQ(histories.size(), 3u);
+  server_->stop(StopMode::immediate);
+
+  const auto restarted = open_store();
+  EXPECT_EQ(restarted->status().state, "spooling");
+  EXPECT_EQ(restarted->load_histories(4), histories);
+  EXPECT_EQ(restarted->load_offsets("crypto_prices"), offsets);
+}
+
 TEST_F(SpoolingStoreTest, LoadsTheFurthestOffsetOfPostgresAndTheSpool) {
   const auto store = open_store();
   store->write(Batch{{}, {}, {{"crypto_prices", 0, 10}, {"crypto_prices", 1, 40}}});

@@ -6,6 +6,7 @@
 #include <exception>
 #include <utility>
 
+#include "storage/spool/checkpoint.h"
 #include "storage/spool/history_merge.h"
 
 namespace cryptometrics::storage::spool {
@@ -31,6 +32,10 @@ std::vector<PartitionOffset> furthest_offsets(std::vector<PartitionOffset> store
   return stored;
 }
 
+// How often, at most, the checkpoint is saved while PostgreSQL takes batches. A lag only makes
+// a start while PostgreSQL is down read a little more again from Kafka.
+constexpr std::chrono::seconds kCheckpointInterval{1};
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -49,6 +54,14 @@ SpoolingStore::SpoolingStore(std::string connection_string, std::string descript
     spdlog::info("spool {} holds {} rows from an earlier run; they reach PostgreSQL first",
                  spool_path_.string(), spool_depth_);
   }
+  if (const auto saved = spool_.load_checkpoint()) {
+    try {
+      postgres_state_ = Checkpoint::decode(*saved);
+    } catch (const std::exception& error) {
+      spdlog::warn("spool {}: {}; while PostgreSQL is down, metrics restart from the spool's rows",
+                   spool_path_.string(), error.what());
+    }
+  }
   try {
     postgres_.connect();
   } catch (const postgres::Unavailable& error) {
@@ -61,12 +74,13 @@ SpoolingStore::SpoolingStore(std::string connection_string, std::string descript
   mark_up();
 }
 
-SpoolingStore::~SpoolingStore() = default;
+SpoolingStore::~SpoolingStore() { save_checkpoint(); }
 
 void SpoolingStore::write(const Batch& batch) {
   if (postgres_up_ && spool_depth_ == 0) {
     try {
       postgres_.write(batch);
+      committed(batch);
       backoff_.reset();
       last_error_.clear();
       return;
@@ -86,26 +100,26 @@ void SpoolingStore::write(const Batch& batch) {
 }
 
 std::vector<metrics::History> SpoolingStore::load_histories(std::size_t window) {
+  postgres_state_.set_window(window);
   if (postgres_up_) {
     try {
-      stored_histories_ = postgres_.load_histories(window);
+      postgres_state_.reset_histories(postgres_.load_histories(window));
     } catch (const postgres::Unavailable& error) {
       mark_down(error);
     }
   }
-  return merge_histories(stored_histories_, spool_.load_histories(window));
+  return merge_histories(postgres_state_.histories(), spool_.load_histories(window));
 }
 
 std::vector<PartitionOffset> SpoolingStore::load_offsets(std::string_view topic) {
-  std::vector<PartitionOffset>& stored = stored_offsets_[std::string{topic}];
   if (postgres_up_) {
     try {
-      stored = postgres_.load_offsets(topic);
+      postgres_state_.reset_offsets(topic, postgres_.load_offsets(topic));
     } catch (const postgres::Unavailable& error) {
       mark_down(error);
     }
   }
-  return furthest_offsets(stored, spool_.load_offsets(topic));
+  return furthest_offsets(postgres_state_.offsets(topic), spool_.load_offsets(topic));
 }
 
 Status SpoolingStore::status() const {
@@ -182,6 +196,7 @@ std::optional<std::chrono::steady_clock::time_point> SpoolingStore::replay_batch
       return std::nullopt;
     }
     postgres_.write(spooled->batch);
+    committed(spooled->batch);
     // Only now: a crash before this line replays the batch again, and ON CONFLICT skips it.
     spool_.remove(*spooled);
     const std::size_t rows = rows_of(spooled->batch);
@@ -231,6 +246,8 @@ void SpoolingStore::mark_down(const postgres::Unavailable& error) {
   last_error_ = error.what();
   if (postgres_up_) {
     spdlog::warn("{}; spooling to {} until it is back", last_error_, spool_path_.string());
+    // Exact here: the spool's rows follow on from it.
+    save_checkpoint();
   }
   postgres_up_ = false;
   retry_later();
@@ -242,6 +259,23 @@ std::chrono::milliseconds SpoolingStore::retry_later() {
   const auto wait = backoff_.next();
   next_attempt_ = Clock::now() + wait;
   return wait;
+}
+
+void SpoolingStore::committed(const Batch& batch) {
+  postgres_state_.apply(batch);
+  if (Clock::now() - checkpoint_saved_ >= kCheckpointInterval) {
+    save_checkpoint();
+  }
+}
+
+void SpoolingStore::save_checkpoint() {
+  checkpoint_saved_ = Clock::now();
+  try {
+    spool_.save_checkpoint(postgres_state_.encode());
+  } catch (const std::exception& error) {
+    spdlog::warn("{}; a start while PostgreSQL is down would continue from an older one",
+                 error.what());
+  }
 }
 
 void SpoolingStore::report_drained() {

@@ -3,7 +3,6 @@
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,6 +10,7 @@
 
 #include "storage/postgres/postgres_store.h"
 #include "storage/spool/backoff.h"
+#include "storage/spool/checkpoint.h"
 #include "storage/sqlite/sqlite_store.h"
 #include "storage/storage.h"
 
@@ -29,7 +29,9 @@ struct Pacing {
 // SQLite spool, and once PostgreSQL is back, background work replays the spool into it, oldest
 // rows first, one transaction per batch, deleting spooled rows only after PostgreSQL committed
 // them (a replay cut short is repeated, and stores nothing twice). While the spool holds rows,
-// new batches queue behind them, so every pair's rows reach PostgreSQL in order.
+// new batches queue behind them, so every pair's rows reach PostgreSQL in order. The spool also
+// keeps a checkpoint of what PostgreSQL holds, so that a process started while PostgreSQL is down
+// continues every pair's metrics and every partition's offsets from it.
 class SpoolingStore final : public Storage {
  public:
   // Opens (creating) the spool at `spool_path` and connects to PostgreSQL, applying its
@@ -63,6 +65,9 @@ class SpoolingStore final : public Storage {
   void mark_down(const postgres::Unavailable& error);
   // Schedules the next attempt after a failure; returns the wait.
   std::chrono::milliseconds retry_later();
+  // Takes in a batch PostgreSQL committed.
+  void committed(const Batch& batch);
+  void save_checkpoint();
   void report_drained();
 
   Pacing pacing_;
@@ -81,9 +86,9 @@ class SpoolingStore final : public Storage {
   Clock::time_point replay_started_{};
   Clock::time_point replay_reported_{};
 
-  // What PostgreSQL held when last asked, for when it cannot be asked.
-  std::vector<metrics::History> stored_histories_;
-  std::map<std::string, std::vector<PartitionOffset>> stored_offsets_;
+  // What PostgreSQL holds, for when it cannot be asked; saved in the spool.
+  Checkpoint postgres_state_;
+  Clock::time_point checkpoint_saved_{};
 };
 
 }  // namespace cryptometrics::storage::spool

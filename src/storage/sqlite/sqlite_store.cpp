@@ -374,6 +374,34 @@ void SqliteStore::remove(const SpooledBatch& spooled) {
   }
 }
 
+void SqliteStore::save_checkpoint(const std::string& state) {
+  try {
+    SQLite::Statement save{*database_,
+                           "INSERT INTO postgres_checkpoint (id, state, saved_at) VALUES (1, ?, ?) "
+                           "ON CONFLICT (id) DO UPDATE SET state = excluded.state, "
+                           "saved_at = excluded.saved_at"};
+    save.bind(1, state);
+    save.bind(2, market::format_rfc3339(
+                     std::chrono::time_point_cast<std::chrono::microseconds>(
+                         std::chrono::system_clock::now())));
+    save.exec();
+  } catch (const std::exception& error) {
+    throw std::runtime_error(failure(path_, "saving the PostgreSQL checkpoint", error));
+  }
+}
+
+std::optional<std::string> SqliteStore::load_checkpoint() {
+  try {
+    SQLite::Statement load{*database_, "SELECT state FROM postgres_checkpoint WHERE id = 1"};
+    if (!load.executeStep()) {
+      return std::nullopt;
+    }
+    return load.getColumn(0).getString();
+  } catch (const std::exception& error) {
+    throw std::runtime_error(failure(path_, "loading the PostgreSQL checkpoint", error));
+  }
+}
+
 std::size_t SqliteStore::depth() {
   try {
     Reset count{statements_->count_rows};

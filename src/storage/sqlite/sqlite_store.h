@@ -45,6 +45,10 @@ class SqliteStore final : public Storage {
   void remove(const SpooledBatch& spooled);
   // Quote rows plus rejections held.
   std::size_t depth();
+  // Spool use: the spooling store's record of what PostgreSQL holds, replaced whole (see
+  // spool/checkpoint.h); nullopt when none was saved.
+  void save_checkpoint(const std::string& state);
+  std::optional<std::string> load_checkpoint();
 
  private:
   struct Statements;  // prepared once on open, reused by every call
