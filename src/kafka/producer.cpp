@@ -50,12 +50,13 @@ struct Producer::Handle {
   }
 };
 
-Producer::Producer(const std::string& bootstrap_servers) : handle_{std::make_unique<Handle>()} {
+Producer::Producer(const std::string& bootstrap_servers, const Options& options)
+    : handle_{std::make_unique<Handle>()} {
   rd_kafka_conf_t* conf = make_client_config({
       {"bootstrap.servers", bootstrap_servers},
       {"enable.idempotence", "true"},
       {"acks", "all"},
-      {"linger.ms", "5"},
+      {"linger.ms", std::to_string(options.linger.count())},
       // The Java client's partitioner, so that a key lands where other producers put it.
       {"partitioner", "murmur2_random"},
   });
@@ -78,11 +79,16 @@ Producer::~Producer() {
 }
 
 bool Producer::produce(std::string_view topic, std::string_view key, std::string_view payload) {
+  return produce(topic, RD_KAFKA_PARTITION_UA, key, payload);
+}
+
+bool Producer::produce(std::string_view topic, std::int32_t partition, std::string_view key,
+                       std::string_view payload) {
   const std::string topic_name{topic};
   // The value pointer is declared mutable, yet with RD_KAFKA_MSG_F_COPY librdkafka only copies it.
   char* value = const_cast<char*>(payload.data());
   const rd_kafka_resp_err_t result = rd_kafka_producev(
-      handle_->producer.get(), RD_KAFKA_V_TOPIC(topic_name.c_str()),
+      handle_->producer.get(), RD_KAFKA_V_TOPIC(topic_name.c_str()), RD_KAFKA_V_PARTITION(partition),
       RD_KAFKA_V_KEY(key.data(), key.size()), RD_KAFKA_V_VALUE(value, payload.size()),
       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
   if (result == RD_KAFKA_RESP_ERR__QUEUE_FULL) return false;

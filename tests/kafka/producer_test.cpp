@@ -60,6 +60,21 @@ TEST_F(ProducerTest, DeliversEveryMessageWithItsKeyAndPayload) {
   EXPECT_EQ(*numbers.rbegin(), 299);
 }
 
+TEST_F(ProducerTest, PutsAMessageIntoTheNamedPartitionWhateverItsKey) {
+  for (int number = 0; number < 30; ++number) {
+    ASSERT_TRUE(producer_.produce(topic_, number % kPartitions, "one-key", std::to_string(number)));
+  }
+
+  ASSERT_EQ(producer_.flush(kPatience), 0);
+  const auto messages = read_back(30);
+
+  ASSERT_EQ(messages.size(), 30u);
+  for (const auto& message : messages) {
+    EXPECT_EQ(message.partition, std::stoi(message.payload) % kPartitions) << message.payload;
+    EXPECT_EQ(message.key, "one-key");
+  }
+}
+
 TEST_F(ProducerTest, KeepsEachKeyOnOnePartitionInOrder) {
   produce_numbered(0, 300);
 

@@ -122,20 +122,22 @@ std::string stop_mode_name(PostgresServer::StopMode mode) {
 
 }  // namespace
 
-PostgresServer::PostgresServer() : data_{directory_ / "data"} {
+PostgresServer::PostgresServer(Durability durability) : data_{directory_ / "data"} {
   if (is_root()) {
     give_to_postgres(directory_.path());
   }
   start_reaper();
   run("initdb", {"-D", data_.string(), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C",
                  "--no-sync"});
-  // A throw-away cluster needs no durability against power loss, only against a crash of the
-  // server (an immediate stop), which the WAL in the page cache covers. synchronous_commit stays
-  // on: without it a crash loses commits that were already reported.
   std::ofstream configuration{data_ / "postgresql.conf", std::ios::app};
   configuration << "\nlisten_addresses = '127.0.0.1'\n"
-                << "unix_socket_directories = '" << directory_.path().string() << "'\n"
-                << "fsync = off\nfull_page_writes = off\n";
+                << "unix_socket_directories = '" << directory_.path().string() << "'\n";
+  // A test's cluster needs no durability against power loss, only against a crash of the server
+  // (an immediate stop), which the WAL in the page cache covers. synchronous_commit stays on:
+  // without it a crash loses commits that were already reported.
+  if (durability == Durability::crash_only) {
+    configuration << "fsync = off\nfull_page_writes = off\n";
+  }
   configuration.close();
   if (!configuration) {
     throw std::runtime_error("PostgreSQL test server: cannot write " +

@@ -19,9 +19,15 @@ class PostgresServer {
     immediate,  // like a crash: the processes quit at once, the next start recovers
   };
 
+  enum class Durability {
+    crash_only,  // no fsync: survives a crash of the server, not of the machine; for tests
+    full,        // PostgreSQL's defaults, fsync on: for benchmarks, which must pay what
+                 // production pays
+  };
+
   // Creates the cluster, starts the server and creates the database. Throws std::runtime_error
   // carrying pg_ctl's output and the server log when it cannot: a test without its server fails.
-  PostgresServer();
+  explicit PostgresServer(Durability durability = Durability::crash_only);
   // Stops the server (immediate) and removes the directory with everything in it. A helper
   // process does that as soon as this process is gone, so a test killed on a timeout leaves no
   // server running either.
