@@ -46,15 +46,15 @@ int run_service(const config::Settings& settings) {
                       settings.simulator_interval, settings.simulator_rate);
   }
 
-  const http::Router router{book, [&] {
-                              const auto kafka = ingestor.kafka_status();
-                              return http::Readiness{
-                                  .kafka_ready = kafka.ready,
-                                  .kafka_state = kafka.state,
-                                  .assigned_partitions = kafka.assigned_partitions,
-                                  .storage = storage_thread.status(),
-                              };
-                            }};
+  http::Router router{{.book = book, .latency = ingestor.latency(), .readiness = [&] {
+                         const auto kafka = ingestor.kafka_status();
+                         return http::Readiness{
+                             .kafka_ready = kafka.ready,
+                             .kafka_state = kafka.state,
+                             .assigned_partitions = kafka.assigned_partitions,
+                             .storage = storage_thread.status(),
+                         };
+                       }}};
   const boost::asio::ip::tcp::endpoint endpoint{
       boost::asio::ip::make_address(settings.http_host), settings.http_port};
   http::Server server{io, endpoint, router};

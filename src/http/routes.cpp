@@ -10,7 +10,7 @@
 #include <utility>
 
 #include "http/json_response.h"
-#include "http/metrics_json.h"
+#include "http/latency_json.h"
 #include "market/pair.h"
 
 namespace cryptometrics::http {
@@ -55,7 +55,7 @@ Response not_found(unsigned version) {
   return error_response(status::not_found, version, "not found");
 }
 
-Response pair_metrics(const metrics::Book& book, std::string_view segment, unsigned version) {
+Response pair_metrics(MetricsBodies& bodies, std::string_view segment, unsigned version) {
   const auto decoded = decode_segment(segment);
   if (!decoded) return malformed_escape(version);
   const auto pair = market::normalize_pair(*decoded);
@@ -63,19 +63,15 @@ Response pair_metrics(const metrics::Book& book, std::string_view segment, unsig
     return error_response(status::bad_request, version,
                           "malformed pair: expected BASE-QUOTE, 2 to 12 letters or digits each");
   }
-  const metrics::Snapshot* snapshot = book.find(*pair);
-  if (snapshot == nullptr) {
+  const std::string* body = bodies.pair(*pair);
+  if (body == nullptr) {
     return error_response(status::not_found, version, "no metrics for " + *pair);
   }
-  return json_response(status::ok, version, metrics_json(*snapshot).dump());
+  return json_response(status::ok, version, *body);
 }
 
-Response all_metrics(const metrics::Book& book, unsigned version) {
-  auto pairs = nlohmann::ordered_json::array();
-  for (const metrics::Snapshot& snapshot : book.all()) {
-    pairs.push_back(metrics_json(snapshot));
-  }
-  return json_response(status::ok, version, nlohmann::ordered_json{{"pairs", pairs}}.dump());
+Response latency(const metrics::LatencyHistogram& histogram, unsigned version) {
+  return json_response(status::ok, version, latency_json(histogram).dump());
 }
 
 Response health(unsigned version) {
@@ -107,8 +103,8 @@ Response readiness(const Readiness& state, unsigned version) {
 }
 
 // The query string and one trailing slash are ignored: "/metrics/?x=1" is "/metrics".
-Response route(const metrics::Book& book, const std::function<Readiness()>& readiness_of,
-               std::string_view target, unsigned version) {
+Response route(const Sources& sources, MetricsBodies& metrics_bodies, std::string_view target,
+               unsigned version) {
   std::string_view path = target.substr(0, target.find('?'));
   if (!path.starts_with('/')) {
     return error_response(status::bad_request, version, "the request target must be a path");
@@ -122,20 +118,20 @@ Response route(const metrics::Book& book, const std::function<Readiness()>& read
   if (slash != std::string_view::npos) {
     const std::string_view rest = path.substr(slash + 1);
     if (*name != "metrics" || rest.find('/') != std::string_view::npos) return not_found(version);
-    return pair_metrics(book, rest, version);
+    return pair_metrics(metrics_bodies, rest, version);
   }
-  if (*name == "metrics") return all_metrics(book, version);
+  if (*name == "metrics") return json_response(status::ok, version, metrics_bodies.all());
+  if (*name == "latency") return latency(sources.latency, version);
   if (*name == "healthz") return health(version);
-  if (*name == "readyz") return readiness(readiness_of(), version);
+  if (*name == "readyz") return readiness(sources.readiness(), version);
   return not_found(version);
 }
 
 }  // namespace
 
-Router::Router(const metrics::Book& book, std::function<Readiness()> readiness)
-    : book_{book}, readiness_{std::move(readiness)} {}
+Router::Router(Sources sources) : sources_{std::move(sources)}, metrics_bodies_{sources_.book} {}
 
-Response Router::handle(const Request& request) const {
+Response Router::handle(const Request& request) {
   const unsigned version = request.version();
   const beast_http::verb method = request.method();
   if (method != beast_http::verb::get && method != beast_http::verb::head) {
@@ -144,7 +140,7 @@ Response Router::handle(const Request& request) const {
     return response;
   }
   const auto target = request.target();
-  Response response = route(book_, readiness_, {target.data(), target.size()}, version);
+  Response response = route(sources_, metrics_bodies_, {target.data(), target.size()}, version);
   if (method == beast_http::verb::head) {
     // Content-Length stays that of the GET body, as HEAD requires.
     response.body().clear();

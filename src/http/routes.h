@@ -6,7 +6,9 @@
 
 #include <boost/beast/http.hpp>
 
+#include "http/metrics_bodies.h"
 #include "metrics/book.h"
+#include "metrics/latency_histogram.h"
 #include "storage/storage.h"
 
 namespace cryptometrics::http {
@@ -22,17 +24,26 @@ struct Readiness {
   storage::Status storage;
 };
 
-// Maps a request to its response: /metrics/{pair}, /metrics, /healthz, /readyz. GET and HEAD
-// only (405 otherwise), errors as {"error": "..."}. Runs on the event loop, reads the book there.
+// What the routes answer from; the references must outlive the Router.
+struct Sources {
+  const metrics::Book& book;
+  // From each quote's Kafka timestamp to its metrics being in the book.
+  const metrics::LatencyHistogram& latency;
+  std::function<Readiness()> readiness;
+};
+
+// Maps a request to its response: /metrics/{pair}, /metrics, /latency, /healthz, /readyz. GET
+// and HEAD only (405 otherwise), errors as {"error": "..."}. Runs on the event loop, reads the
+// sources there; the metrics bodies it keeps between requests make handle() non-const.
 class Router {
  public:
-  Router(const metrics::Book& book, std::function<Readiness()> readiness);
+  explicit Router(Sources sources);
 
-  Response handle(const Request& request) const;
+  Response handle(const Request& request);
 
  private:
-  const metrics::Book& book_;
-  std::function<Readiness()> readiness_;
+  Sources sources_;
+  MetricsBodies metrics_bodies_;
 };
 
 }  // namespace cryptometrics::http

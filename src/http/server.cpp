@@ -51,7 +51,7 @@ void close_all(std::vector<std::weak_ptr<Session>>& sessions) {
 
 class Server::Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(boost::asio::io_context& io, const tcp::endpoint& endpoint, const Router& router,
+  Listener(boost::asio::io_context& io, const tcp::endpoint& endpoint, Router& router,
            Limits limits)
       : acceptor_{io}, retry_timer_{io}, router_{router}, limits_{limits} {
     beast::error_code error;
@@ -110,7 +110,7 @@ class Server::Listener : public std::enable_shared_from_this<Listener> {
   tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_timer_;
   tcp::endpoint local_endpoint_;
-  const Router& router_;
+  Router& router_;
   const Limits limits_;
   std::vector<std::weak_ptr<Session>> serving_;
   // Kept apart from serving_ so that stop() can close them, but not counted against the cap.
@@ -118,7 +118,7 @@ class Server::Listener : public std::enable_shared_from_this<Listener> {
   bool stopped_ = false;
 };
 
-Server::Server(boost::asio::io_context& io, const tcp::endpoint& endpoint, const Router& router,
+Server::Server(boost::asio::io_context& io, const tcp::endpoint& endpoint, Router& router,
                Limits limits)
     : listener_{std::make_shared<Listener>(io, endpoint, router, limits)} {}
 

@@ -31,7 +31,7 @@ class Server {
   // Binds and listens at once; throws boost::system::system_error naming the address when it
   // cannot.
   Server(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint,
-         const Router& router, Limits limits = {});
+         Router& router, Limits limits = {});
   ~Server();
 
   void start();

@@ -45,7 +45,7 @@ std::optional<beast_http::status> status_for(const beast::error_code& error) {
 
 }  // namespace
 
-Session::Session(tcp::socket socket, const Router& router, const Limits& limits)
+Session::Session(tcp::socket socket, Router& router, const Limits& limits)
     : stream_{std::move(socket)}, router_{router}, limits_{limits} {
   beast::error_code ignored;
   peer_ = stream_.socket().remote_endpoint(ignored);

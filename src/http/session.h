@@ -18,7 +18,7 @@ namespace cryptometrics::http {
 // One client connection: read a request, answer it, and again while the client keeps it alive.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(boost::asio::ip::tcp::socket socket, const Router& router, const Limits& limits);
+  Session(boost::asio::ip::tcp::socket socket, Router& router, const Limits& limits);
 
   // Serves requests until the client leaves, breaks a limit, or close() is called.
   void serve();
@@ -44,7 +44,7 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   Response response_;
-  const Router& router_;
+  Router& router_;
   const Limits limits_;
 };
 

@@ -7,35 +7,46 @@ Book::Book(std::size_t sma_window) : sma_window_{sma_window} {}
 const Snapshot& Book::apply(const market::Quote& quote) {
   auto found = pairs_.find(quote.pair);
   if (found == pairs_.end()) {
-    found = pairs_.emplace(quote.pair, PairMetrics{sma_window_}).first;
+    found = pairs_.emplace(quote.pair, Entry{PairMetrics{sma_window_}, 0}).first;
   }
-  return found->second.apply(quote);
+  found->second.version = ++version_;
+  return found->second.metrics.apply(quote);
 }
 
 void Book::restore(const std::vector<History>& histories) {
   pairs_.clear();
+  ++version_;
   for (const History& history : histories) {
-    pairs_.insert_or_assign(history.latest.pair, PairMetrics{sma_window_, history});
+    pairs_.insert_or_assign(history.latest.pair,
+                            Entry{PairMetrics{sma_window_, history}, version_});
   }
 }
 
 const Snapshot* Book::find(std::string_view pair) const {
   const auto found = pairs_.find(pair);
-  if (found == pairs_.end() || !found->second.latest()) {
+  if (found == pairs_.end() || !found->second.metrics.latest()) {
     return nullptr;
   }
-  return &*found->second.latest();
+  return &*found->second.metrics.latest();
 }
 
 std::vector<Snapshot> Book::all() const {
   std::vector<Snapshot> snapshots;
   snapshots.reserve(pairs_.size());
-  for (const auto& [pair, metrics] : pairs_) {
-    if (metrics.latest()) {
-      snapshots.push_back(*metrics.latest());
+  for (const auto& [pair, entry] : pairs_) {
+    if (entry.metrics.latest()) {
+      snapshots.push_back(*entry.metrics.latest());
     }
   }
   return snapshots;
+}
+
+std::uint64_t Book::version(std::string_view pair) const {
+  const auto found = pairs_.find(pair);
+  if (found == pairs_.end() || !found->second.metrics.latest()) {
+    return 0;
+  }
+  return found->second.version;
 }
 
 }  // namespace cryptometrics::metrics

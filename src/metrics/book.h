@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -29,11 +30,23 @@ class Book {
   // Every pair's latest metrics, ordered by pair.
   std::vector<Snapshot> all() const;
 
+  // Goes up with every change to the book (apply, restore), never back: what is derived from the
+  // book and kept with the version it was made from is stale once the version moved on.
+  std::uint64_t version() const { return version_; }
+  // The version() of the last change to `pair`'s metrics, or 0 for a pair never seen.
+  std::uint64_t version(std::string_view pair) const;
+
   std::size_t sma_window() const { return sma_window_; }
 
  private:
+  struct Entry {
+    PairMetrics metrics;
+    std::uint64_t version;
+  };
+
   std::size_t sma_window_;
-  std::map<std::string, PairMetrics, std::less<>> pairs_;
+  std::uint64_t version_ = 0;
+  std::map<std::string, Entry, std::less<>> pairs_;
 };
 
 }  // namespace cryptometrics::metrics

@@ -158,6 +158,7 @@ void Ingestor::on_message(const kafka::Message& message) {
   auto decoded = market::decode_quote(message.payload, message.timestamp);
   if (auto* quote = std::get_if<market::Quote>(&decoded)) {
     pending_.quotes.push_back({book_.apply(*quote), std::move(source)});
+    if (message.timestamp) latency_.record(now() - *message.timestamp);
     ++counters_.accepted;
   } else {
     auto& rejection = std::get<market::Rejection>(decoded);

@@ -14,6 +14,7 @@
 
 #include "kafka/consumer.h"
 #include "metrics/book.h"
+#include "metrics/latency_histogram.h"
 #include "pipeline/rejection_log.h"
 #include "storage/batch.h"
 #include "storage/storage_thread.h"
@@ -54,6 +55,9 @@ class Ingestor final : private kafka::ConsumerHandler {
 
   kafka::Consumer::Status kafka_status() const { return consumer_.status(); }
   const IngestCounters& counters() const { return counters_; }
+  // Since start, for each accepted quote with a Kafka timestamp: from that timestamp to its
+  // metrics being in the book, and so visible over HTTP, which reads the book on the same loop.
+  const metrics::LatencyHistogram& latency() const { return latency_; }
 
  private:
   using Offsets = std::map<kafka::TopicPartition, std::int64_t>;
@@ -97,6 +101,7 @@ class Ingestor final : private kafka::ConsumerHandler {
   IngestCounters counters_;
   IngestCounters logged_counters_;
   boost::asio::steady_timer progress_timer_;
+  metrics::LatencyHistogram latency_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -144,7 +144,14 @@ TEST(Binary, KafkaDevSimulateAndRunWorkAsSeparateProcesses) {
   // With a broker of its own the service runs no simulator.
   EXPECT_EQ(service.get("/metrics/BTC-USD").status, 404u);
 
-  EXPECT_GT(simulator.stop(), 0);
+  const std::int64_t delivered = simulator.stop();
+  EXPECT_GT(delivered, 0);
+  service.wait_for_total(delivered, 30s);
+  // Every quote carries its producer's timestamp, so each one has its latency recorded.
+  const json latency = json::parse(service.get("/latency").body);
+  EXPECT_EQ(latency["count"].get<std::int64_t>(), delivered);
+  EXPECT_EQ(latency["buckets"].back()["count"].get<std::int64_t>(), delivered);
+  EXPECT_TRUE(latency["p99_ms"].is_number()) << latency.dump();
   EXPECT_EQ(service.stop(), 0);
 }
 

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdint>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -15,6 +17,7 @@
 #include "market/quote.h"
 #include "market/timestamp.h"
 #include "metrics/book.h"
+#include "metrics/latency_histogram.h"
 #include "support/http_client.h"
 
 namespace cryptometrics::http {
@@ -50,6 +53,7 @@ class RoutesTest : public ::testing::Test {
     book_.apply(quote("BTC-USD", "46400.5", "46410.1", kFirstQuoteTime + 1s));
     book_.apply(quote("ETH-USD", "3000", "3001.5", kFirstQuoteTime));
     book_.apply(quote("ADA-USD", "0.5", "0.51", kFirstQuoteTime));
+    for (const auto latency : {150us, 1000us, 1000us, 2500us}) latency_.record(latency);
     server_.emplace(router_);
   }
 
@@ -64,12 +68,13 @@ class RoutesTest : public ::testing::Test {
   }
 
   metrics::Book book_{5};
+  metrics::LatencyHistogram latency_;
   std::mutex readiness_mutex_;
   Readiness readiness_ = ready();
-  Router router_{book_, [this] {
-                   const std::lock_guard lock{readiness_mutex_};
-                   return readiness_;
-                 }};
+  Router router_{{.book = book_, .latency = latency_, .readiness = [this] {
+                    const std::lock_guard lock{readiness_mutex_};
+                    return readiness_;
+                  }}};
   std::optional<RunningServer> server_;
 };
 
@@ -132,6 +137,48 @@ TEST_F(RoutesTest, AllMetricsAreListedByPair) {
   EXPECT_EQ(pairs[2].at("pair"), "ETH-USD");
   EXPECT_EQ(pairs[2].at("mid_price"), "3000.75");
   EXPECT_EQ(pairs[0].at("spread"), "0.01");
+}
+
+// 150 µs, 1 ms, 1 ms and 2.5 ms fall in the buckets up to 0.168, 1.131 and 2.691 ms. The p50
+// lies halfway into the bucket of 1.131 ms (from 0.951); p90 and p99 stop at the maximum.
+TEST_F(RoutesTest, LatencyIsACumulativeHistogramInMilliseconds) {
+  const HttpResponse response = get("/latency");
+
+  ASSERT_EQ(response.status, 200);
+  EXPECT_EQ(response.headers.at("content-type"), "application/json");
+  EXPECT_TRUE(response.body.starts_with(
+      R"({"unit":"ms","count":4,"sum_ms":4.65,"p50_ms":1.041,"p90_ms":2.5,"p99_ms":2.5,)"
+      R"("max_ms":2.5,"buckets":[{"le_ms":0.05,"count":0},{"le_ms":0.059,"count":0},)"))
+      << response.body;
+  const auto buckets = nlohmann::json::parse(response.body).at("buckets");
+  ASSERT_EQ(buckets.size(), metrics::LatencyHistogram::kFiniteBuckets + 1);
+  std::map<double, std::uint64_t> cumulative;
+  for (std::size_t i = 0; i + 1 < buckets.size(); ++i) {
+    cumulative[buckets[i].at("le_ms").get<double>()] = buckets[i].at("count");
+  }
+  EXPECT_EQ(cumulative.at(0.141), 0u);
+  EXPECT_EQ(cumulative.at(0.168), 1u);
+  EXPECT_EQ(cumulative.at(1.131), 3u);
+  EXPECT_EQ(cumulative.at(2.263), 3u);
+  EXPECT_EQ(cumulative.at(2.691), 4u);
+  EXPECT_EQ(buckets.back(), nlohmann::json::parse(R"({"le_ms":"+Inf","count":4})"));
+}
+
+TEST(LatencyRoute, StatisticsAreNullBeforeTheFirstQuote) {
+  const metrics::Book book{5};
+  const metrics::LatencyHistogram latency;
+  Router router{{.book = book, .latency = latency, .readiness = ready}};
+
+  const Response response = router.handle(Request{boost::beast::http::verb::get, "/latency", 11});
+
+  ASSERT_EQ(response.result_int(), 200u);
+  const auto body = nlohmann::json::parse(response.body());
+  EXPECT_EQ(body.at("count"), 0);
+  EXPECT_EQ(body.at("sum_ms"), 0);
+  for (const char* statistic : {"p50_ms", "p90_ms", "p99_ms", "max_ms"}) {
+    EXPECT_TRUE(body.at(statistic).is_null()) << statistic;
+  }
+  EXPECT_EQ(body.at("buckets").back().at("count"), 0);
 }
 
 TEST_F(RoutesTest, HealthzIsOk) {

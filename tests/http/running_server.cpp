@@ -5,7 +5,7 @@
 
 namespace cryptometrics::http {
 
-RunningServer::RunningServer(const Router& router, Limits limits)
+RunningServer::RunningServer(Router& router, Limits limits)
     : server_{io_, {boost::asio::ip::address_v4::loopback(), 0}, router, limits} {
   server_.start();
   loop_ = std::async(std::launch::async, [this] { io_.run(); });

@@ -12,7 +12,7 @@ namespace cryptometrics::http {
 // A Server on 127.0.0.1 at a port the system chose, its event loop on a thread of its own.
 class RunningServer {
  public:
-  explicit RunningServer(const Router& router, Limits limits = {});
+  explicit RunningServer(Router& router, Limits limits = {});
   ~RunningServer();
 
   RunningServer(const RunningServer&) = delete;

@@ -14,6 +14,7 @@
 #include "http/routes.h"
 #include "http/running_server.h"
 #include "metrics/book.h"
+#include "metrics/latency_histogram.h"
 #include "support/http_client.h"
 
 namespace cryptometrics::http {
@@ -33,7 +34,8 @@ class ServerTest : public ::testing::Test {
   HttpConnection connect() const { return HttpConnection{kHost, port()}; }
 
   metrics::Book book_{5};
-  Router router_{book_, [] { return Readiness{}; }};
+  metrics::LatencyHistogram latency_;
+  Router router_{{.book = book_, .latency = latency_, .readiness = [] { return Readiness{}; }}};
   std::optional<RunningServer> server_;
 };
 

@@ -118,6 +118,8 @@ class PipelineTest : public ::testing::Test {
       io.run_one_for(100ms);
     }
     EXPECT_EQ(ingestor.counters().stored, messages) << "messages stored before the deadline";
+    // The producer gives every message a timestamp, so every accepted quote has a latency.
+    EXPECT_EQ(ingestor.latency().count(), ingestor.counters().accepted);
     bool stopped = false;
     ingestor.stop([&] { stopped = true; });
     while (!stopped && std::chrono::steady_clock::now() < deadline + 30s) io.run_one_for(100ms);

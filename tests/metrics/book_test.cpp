@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -93,6 +94,40 @@ TEST(Book, RestoreReplacesAllState) {
   ASSERT_NE(book.find("BTC-USD"), nullptr);
   EXPECT_EQ(*book.find("BTC-USD"), btc.latest);
   EXPECT_EQ(book.apply(quote("BTC-USD", "1", "2")).count, 13);
+}
+
+TEST(Book, PairVersionMovesOnlyWithThatPairsQuotes) {
+  Book book{5};
+  EXPECT_EQ(book.version("BTC-USD"), 0u);
+  book.apply(quote("BTC-USD", "1", "2"));
+  const std::uint64_t btc = book.version("BTC-USD");
+  const std::uint64_t before_eth = book.version();
+
+  book.apply(quote("ETH-USD", "3", "4"));
+
+  EXPECT_NE(btc, 0u);
+  EXPECT_EQ(book.version("BTC-USD"), btc);
+  EXPECT_GT(book.version(), before_eth);
+  EXPECT_EQ(book.version("ETH-USD"), book.version());
+
+  book.apply(quote("BTC-USD", "1", "2"));
+
+  EXPECT_GT(book.version("BTC-USD"), btc);
+}
+
+TEST(Book, RestoreMovesEveryVersionOn) {
+  Book book{5};
+  book.apply(quote("BTC-USD", "1", "2"));
+  book.apply(quote("LTC-USD", "1", "2"));
+  const std::uint64_t before = book.version();
+  History btc;
+  btc.latest.pair = "BTC-USD";
+
+  book.restore({btc});
+
+  EXPECT_GT(book.version(), before);
+  EXPECT_EQ(book.version("BTC-USD"), book.version());
+  EXPECT_EQ(book.version("LTC-USD"), 0u);
 }
 
 // A fixed, irregular stream of two pairs, with prices that make mid prices and averages round.
