@@ -34,7 +34,8 @@ int run_service(const config::Settings& settings) {
       io,
       {.kafka = {.bootstrap_servers = bootstrap_servers,
                  .group_id = settings.kafka_group_id,
-                 .topic = settings.kafka_topic}},
+                 .topic = settings.kafka_topic,
+                 .fetch_wait = settings.fetch_wait()}},
       book,
       storage_thread};
 

@@ -211,6 +211,15 @@ Problem apply_simulator_interval(std::string_view text, Draft& draft) {
   return std::nullopt;
 }
 
+Problem apply_fetch_wait(std::string_view text, Draft& draft) {
+  std::int64_t milliseconds = 0;
+  if (auto problem = apply_integer(text, 1, 10'000, milliseconds)) {
+    return problem;
+  }
+  draft.settings.kafka_fetch_wait = std::chrono::milliseconds(milliseconds);
+  return std::nullopt;
+}
+
 Problem apply_log_level(std::string_view text, Draft& draft) {
   static constexpr std::array<std::string_view, 7> levels = {"trace", "debug",    "info", "warn",
                                                              "error", "critical", "off"};
@@ -233,6 +242,12 @@ constexpr std::array settings_table = {
     SettingSpec{"KAFKA_GROUP_ID", "--kafka-group-id", "crypto_price_consumer_group",
                 SettingGroup::kafka, "Kafka consumer group", false,
                 assign_text<&Draft::settings, &Settings::kafka_group_id>},
+    SettingSpec{"KAFKA_FETCH_WAIT_MS", "--kafka-fetch-wait-ms", "", SettingGroup::kafka,
+                "Milliseconds the broker may hold a fetch that finds no new quote, from 1 to "
+                "10000. Unset: 1 with the embedded broker, which always waits that long, so it "
+                "adds to the quote-to-HTTP delay; 100 with a real cluster, which answers as soon "
+                "as a quote arrives",
+                false, apply_fetch_wait},
     SettingSpec{"DB_HOST", "--db-host", "", SettingGroup::storage,
                 "PostgreSQL host. Set (or DATABASE_URL set): store in PostgreSQL, spooling to "
                 "SPOOL_PATH while it is down. Unset: store in SQLITE_PATH alone",

@@ -88,6 +88,11 @@ void apply(const SettingSpec& setting, const GivenValues& given, Draft& draft) {
 ConfigError::ConfigError(std::string setting, const std::string& message)
     : std::runtime_error(setting + ": " + message), setting_(std::move(setting)) {}
 
+std::chrono::milliseconds Settings::fetch_wait() const {
+  using namespace std::chrono_literals;
+  return kafka_fetch_wait.value_or(embedded_kafka() ? 1ms : 100ms);
+}
+
 bool Settings::simulator_enabled() const {
   return simulator == SimulatorMode::on ||
          (simulator == SimulatorMode::automatic && embedded_kafka());

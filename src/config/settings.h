@@ -34,6 +34,7 @@ struct Settings {
   std::string kafka_bootstrap_servers;  // empty: the embedded broker
   std::string kafka_topic = "crypto_prices";
   std::string kafka_group_id = "crypto_price_consumer_group";
+  std::optional<std::chrono::milliseconds> kafka_fetch_wait;  // unset: see fetch_wait()
 
   std::optional<PostgresSettings> postgres;  // set by DB_HOST or DATABASE_URL
   std::string sqlite_path = "crypto-metrics.db";
@@ -51,6 +52,10 @@ struct Settings {
   std::string log_level = "info";  // trace, debug, info, warn, error, critical, off
 
   bool embedded_kafka() const { return kafka_bootstrap_servers.empty(); }
+  // How long the broker may hold a fetch that finds no new message. A real broker answers as
+  // soon as one arrives, so a long wait costs nothing; the embedded broker always waits it out,
+  // so there every millisecond of it is a millisecond of quote-to-HTTP delay.
+  std::chrono::milliseconds fetch_wait() const;
   bool simulator_enabled() const;
 };
 

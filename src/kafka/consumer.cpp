@@ -183,7 +183,7 @@ Consumer::Consumer(boost::asio::io_context& io, const ConsumerSettings& settings
       {"heartbeat.interval.ms", "1000"},
       // Bounds what librdkafka buffers ahead of the application.
       {"queued.max.messages.kbytes", "16384"},
-      {"fetch.wait.max.ms", "100"},
+      {"fetch.wait.max.ms", std::to_string(settings.fetch_wait.count())},
   });
   rd_kafka_conf_set_opaque(conf, client_.get());
   rd_kafka_conf_set_rebalance_cb(

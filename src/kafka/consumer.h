@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -44,6 +45,7 @@ struct ConsumerSettings {
   std::string bootstrap_servers;
   std::string group_id;
   std::string topic;
+  std::chrono::milliseconds fetch_wait{100};  // fetch.wait.max.ms
 };
 
 // A Kafka group consumer driven by the event loop: librdkafka wakes the loop through a pipe when

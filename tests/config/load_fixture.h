@@ -21,6 +21,7 @@ inline void expect_same_settings(const Settings& actual, const Settings& expecte
   EXPECT_EQ(actual.kafka_bootstrap_servers, expected.kafka_bootstrap_servers);
   EXPECT_EQ(actual.kafka_topic, expected.kafka_topic);
   EXPECT_EQ(actual.kafka_group_id, expected.kafka_group_id);
+  EXPECT_EQ(actual.kafka_fetch_wait, expected.kafka_fetch_wait);
   EXPECT_EQ(actual.postgres.has_value(), expected.postgres.has_value());
   EXPECT_EQ(actual.sqlite_path, expected.sqlite_path);
   EXPECT_EQ(actual.spool_path, expected.spool_path);

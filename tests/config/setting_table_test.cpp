@@ -36,6 +36,7 @@ TEST(SettingTable, HoldsEveryVariableOnce) {
                                                    "KAFKA_BOOTSTRAP_SERVERS",
                                                    "KAFKA_TOPIC",
                                                    "KAFKA_GROUP_ID",
+                                                   "KAFKA_FETCH_WAIT_MS",
                                                    "HTTP_HOST",
                                                    "HTTP_PORT",
                                                    "PAIRS",

@@ -70,6 +70,16 @@ TEST_F(SettingsTest, RateFlagSetsSimulatorRate) {
   EXPECT_EQ(load({}, {{"SIMULATOR_RATE", "250"}}).settings.simulator_rate, 250u);
 }
 
+TEST_F(SettingsTest, FetchWaitIsShortWithTheEmbeddedBrokerUnlessSet) {
+  using namespace std::chrono_literals;
+  EXPECT_EQ(load({}, {}).settings.fetch_wait(), 1ms);
+  EXPECT_EQ(load({}, {{"KAFKA_BOOTSTRAP_SERVERS", "kafka:9092"}}).settings.fetch_wait(), 100ms);
+  EXPECT_EQ(load({"--kafka-fetch-wait-ms", "20"}, {{"KAFKA_BOOTSTRAP_SERVERS", "kafka:9092"}})
+                .settings.fetch_wait(),
+            20ms);
+  EXPECT_EQ(load({}, {{"KAFKA_FETCH_WAIT_MS", "5"}}).settings.fetch_wait(), 5ms);
+}
+
 TEST_F(SettingsTest, EmptyValueFallsBackToTheDefault) {
   write_file(".env", "DB_HOST=\nHTTP_PORT=\n");
 

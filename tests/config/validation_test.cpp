@@ -35,6 +35,8 @@ TEST_F(ValidationTest, RejectsEachBadValueNamingItsVariable) {
       {"SIMULATOR_RATE", "1000001"},
       {"SIMULATOR_RATE", "1.5"},
       {"SIMULATOR", "maybe"},
+      {"KAFKA_FETCH_WAIT_MS", "0"},
+      {"KAFKA_FETCH_WAIT_MS", "10001"},
       {"LOG_LEVEL", "verbose"},
       {"PAIRS", "BTCUSD"},
       {"PAIRS", "BTC-USD,,ETH-USD"},

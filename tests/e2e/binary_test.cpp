@@ -120,7 +120,8 @@ TEST(Binary, HelpListsEverySettingAndVersionPrints) {
   ASSERT_EQ(help.wait(30s), 0);
   for (const char* name :
        {"DB_NAME", "DB_USER", "DB_PASSWORD", "DB_HOST", "DB_PORT", "DATABASE_URL",
-        "KAFKA_BOOTSTRAP_SERVERS", "KAFKA_TOPIC", "KAFKA_GROUP_ID", "HTTP_HOST", "HTTP_PORT",
+        "KAFKA_BOOTSTRAP_SERVERS", "KAFKA_TOPIC", "KAFKA_GROUP_ID", "KAFKA_FETCH_WAIT_MS",
+        "HTTP_HOST", "HTTP_PORT",
         "PAIRS", "SIMULATOR", "SIMULATOR_INTERVAL_MS", "SMA_WINDOW", "SQLITE_PATH", "SPOOL_PATH",
         "LOG_LEVEL", "kafka-dev", "simulate", "migrate"}) {
     EXPECT_NE(help.stdout_text().find(name), std::string::npos) << name;
