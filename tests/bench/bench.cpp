@@ -1,0 +1,572 @@
+// The performance figures of ../shared/DESIGN.md, each beside its reference, measured in one run:
+//   crypto-metrics-bench [--quotes N] [--repeat N] [--rate N] [--latency-seconds N]
+//                        [--wrk-seconds N] [--partitions N]
+// It starts what it needs (a throw-away PostgreSQL with fsync on, an embedded Kafka broker,
+// nginx, wrk), repeats every comparison, and prints the medians as a Markdown table.
+
+#include <signal.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <pqxx/pqxx>
+#include <regex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "bench/figures.h"
+#include "kafka/embedded_broker.h"
+#include "kafka/producer.h"
+#include "market/timestamp.h"
+#include "simulator/random_walk.h"
+#include "simulator/simulator.h"
+#include "support/http_client.h"
+#include "support/postgres_server.h"
+#include "support/process.h"
+#include "support/service.h"
+#include "support/temp_dir.h"
+
+namespace cryptometrics::bench {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using testing::PostgresServer;
+using testing::Process;
+using testing::TempDir;
+
+const std::string kTopic = "crypto_prices";
+const std::vector<std::string> kPairs = {"BTC-USD", "ETH-USD", "LTC-USD"};
+constexpr auto kStoreTimeout = 15min;
+constexpr auto kPollInterval = 10ms;
+constexpr double kMiB = 1024.0 * 1024.0;
+
+struct Options {
+  std::int64_t quotes = 1'000'000;
+  int repeat = 3;
+  // The embedded broker keeps about 5 MiB per partition: 32 hold a million quotes of ~100 bytes.
+  int partitions = 32;
+  int rate = 10'000;
+  int latency_seconds = 10;
+  int wrk_seconds = 10;
+};
+
+constexpr const char* kUsage =
+    "Usage: crypto-metrics-bench [--quotes N] [--repeat N] [--rate N] [--latency-seconds N]\n"
+    "                            [--wrk-seconds N] [--partitions N]\n"
+    "Measures crypto-metrics beside its references and prints the medians as a table.\n"
+    "  --quotes N           quotes consumed into PostgreSQL per repetition (1000000)\n"
+    "  --repeat N           repetitions of every comparison (3)\n"
+    "  --rate N             quotes per second for the latency figure (10000)\n"
+    "  --latency-seconds N  how long the latency load runs (10)\n"
+    "  --wrk-seconds N      how long each wrk run lasts (10)\n"
+    "  --partitions N       partitions of the benchmark's topic (32)\n"
+    "Needs CRYPTO_METRICS_BINARY (set by meson test and scripts/bench).\n";
+
+Options parse_options(int argc, char** argv) {
+  Options options;
+  const std::map<std::string, std::int64_t*> wide = {{"--quotes", &options.quotes}};
+  const std::map<std::string, int*> narrow = {{"--repeat", &options.repeat},
+                                               {"--rate", &options.rate},
+                                               {"--latency-seconds", &options.latency_seconds},
+                                               {"--wrk-seconds", &options.wrk_seconds},
+                                               {"--partitions", &options.partitions}};
+  for (int i = 1; i < argc; ++i) {
+    const std::string name = argv[i];
+    if (name == "-h" || name == "--help") {
+      std::cout << kUsage;
+      std::exit(0);
+    }
+    if (i + 1 >= argc) throw std::invalid_argument(name + ": expected a value\n" + kUsage);
+    const std::string value = argv[++i];
+    std::int64_t number = 0;
+    try {
+      std::size_t used = 0;
+      number = std::stoll(value, &used);
+      if (used != value.size() || number <= 0) throw std::invalid_argument{value};
+    } catch (const std::exception&) {
+      throw std::invalid_argument(name + ": expected a positive whole number, got " + value);
+    }
+    if (const auto found = wide.find(name); found != wide.end()) {
+      *found->second = number;
+    } else if (const auto small = narrow.find(name); small != narrow.end()) {
+      *small->second = static_cast<int>(number);
+    } else {
+      throw std::invalid_argument("unknown option " + name + "\n" + kUsage);
+    }
+  }
+  return options;
+}
+
+void say(const std::string& line) { std::cerr << "bench: " << line << std::endl; }
+
+// The quotes of the three pairs, interleaved, as the simulator encodes them.
+std::vector<std::string> make_payloads(std::int64_t count) {
+  std::vector<simulator::RandomWalk> walks;
+  for (std::size_t i = 0; i < kPairs.size(); ++i) walks.emplace_back(kPairs[i], 42 + i);
+  std::vector<std::string> payloads;
+  payloads.reserve(static_cast<std::size_t>(count));
+  const auto start = std::chrono::time_point_cast<std::chrono::microseconds>(
+      std::chrono::system_clock::now());
+  for (std::int64_t i = 0; i < count; ++i) {
+    const market::Timestamp stamp = start + std::chrono::microseconds{i};
+    payloads.push_back(simulator::encode_quote(walks[i % walks.size()].next(stamp)));
+  }
+  return payloads;
+}
+
+void produce_all(kafka::Producer& producer, const std::vector<std::string>& payloads,
+                 int partitions) {
+  for (std::size_t i = 0; i < payloads.size(); ++i) {
+    const std::string& pair = kPairs[i % kPairs.size()];
+    const auto partition = static_cast<std::int32_t>(i % static_cast<std::size_t>(partitions));
+    while (!producer.produce(kTopic, partition, pair, payloads[i])) producer.poll();
+  }
+  if (const int left = producer.flush(120s); left > 0) {
+    throw std::runtime_error(fmt::format("{} quotes not delivered to the embedded broker", left));
+  }
+}
+
+// Kernel figures of a process, in bytes: VmRSS (now) and VmHWM (its peak).
+struct Memory {
+  double resident = 0;
+  double peak = 0;
+};
+
+Memory memory_of(pid_t pid) {
+  std::ifstream status{"/proc/" + std::to_string(pid) + "/status"};
+  Memory memory;
+  std::string line;
+  while (std::getline(status, line)) {
+    const auto kib = [&line] { return std::stod(line.substr(line.find(':') + 1)) * 1024.0; };
+    if (line.starts_with("VmRSS:")) memory.resident = kib();
+    if (line.starts_with("VmHWM:")) memory.peak = kib();
+  }
+  return memory;
+}
+
+// The service under measurement, storing into the benchmark's PostgreSQL.
+class ServiceUnderTest {
+ public:
+  ServiceUnderTest(const TempDir& directory, const PostgresServer& postgres,
+                   const std::string& bootstrap_servers)
+      : port_{testing::free_port()},
+        process_{testing::crypto_metrics_binary(),
+                 {},
+                 testing::isolated(directory, port_,
+                                   {{"KAFKA_BOOTSTRAP_SERVERS", bootstrap_servers},
+                                    {"DATABASE_URL", postgres.connection_string()},
+                                    {"SIMULATOR", "off"},
+                                    // The benchmark's broker is an embedded one too, which holds
+                                    // a fetch that finds nothing for all of this time.
+                                    {"KAFKA_FETCH_WAIT_MS", "1"},
+                                    {"LOG_LEVEL", "warn"}}),
+                 directory.path()} {}
+
+  unsigned short port() const { return port_; }
+  pid_t pid() const { return process_.pid(); }
+
+  std::string get(const std::string& target) {
+    const auto response = testing::http_request("GET", "127.0.0.1", port_, target);
+    if (response.status != 200) {
+      throw std::runtime_error(fmt::format("GET {}: {} {}", target, response.status, response.body));
+    }
+    return response.body;
+  }
+
+  void stop() {
+    process_.send_signal(SIGTERM);
+    const auto code = process_.wait(30s);
+    if (code != 0) {
+      throw std::runtime_error(fmt::format("the service exited with {} on SIGTERM:\n{}",
+                                           code ? std::to_string(*code) : "nothing after 30 s",
+                                           process_.stderr_text()));
+    }
+  }
+
+  std::string log() const { return process_.stderr_text(); }
+
+ private:
+  unsigned short port_;
+  Process process_;
+};
+
+// How many quotes PostgreSQL holds, read from the offsets stored with them: cheap to ask while
+// a million rows stream in, unlike count(*).
+class StoredCounter {
+ public:
+  explicit StoredCounter(const PostgresServer& postgres)
+      : connection_{postgres.connection_string()} {}
+
+  std::int64_t stored() {
+    pqxx::nontransaction query{connection_};
+    // Before the service's migrations ran, the table is not there yet.
+    const auto exists = query.exec1("SELECT to_regclass('kafka_offsets') IS NOT NULL");
+    if (!exists[0].as<bool>()) return 0;
+    return query.exec1("SELECT coalesce(sum(next_offset), 0) FROM kafka_offsets")[0]
+        .as<std::int64_t>();
+  }
+
+ private:
+  pqxx::connection connection_;
+};
+
+struct Throughput {
+  double quotes_per_second = 0;
+  Memory memory;
+  std::vector<double> resident_mib;  // sampled as the quotes went in, a tenth at a time
+};
+
+// From the first committed batch to the last: the consumer's and the store's rate, not the
+// start-up's (joining the group, reading the stored state).
+Throughput measure_throughput(ServiceUnderTest& service, StoredCounter& counter,
+                              std::int64_t quotes) {
+  const auto deadline = Clock::now() + kStoreTimeout;
+  std::optional<std::pair<Clock::time_point, std::int64_t>> first;
+  Throughput result;
+  std::int64_t next_sample = quotes / 10;
+  for (;;) {
+    const std::int64_t stored = counter.stored();
+    const auto now = Clock::now();
+    if (stored > 0 && !first) first = {now, stored};
+    while (stored >= next_sample && next_sample <= quotes) {
+      result.resident_mib.push_back(memory_of(service.pid()).resident / kMiB);
+      next_sample += quotes / 10;
+    }
+    if (stored >= quotes) {
+      const std::chrono::duration<double> elapsed = now - first->first;
+      result.quotes_per_second =
+          elapsed.count() > 0 ? static_cast<double>(quotes - first->second) / elapsed.count() : 0;
+      break;
+    }
+    if (now > deadline) {
+      throw std::runtime_error(fmt::format("only {} of {} quotes stored after {} min:\n{}", stored,
+                                           quotes, kStoreTimeout.count(), service.log()));
+    }
+    std::this_thread::sleep_for(kPollInterval);
+  }
+  result.memory = memory_of(service.pid());
+  return result;
+}
+
+// The service's latency histogram before and after `seconds` of quotes at `rate` per second,
+// each stamped by Kafka when produced.
+struct Latency {
+  std::optional<double> p50_ms;
+  std::optional<double> p99_ms;
+  std::uint64_t quotes = 0;
+};
+
+Latency measure_latency(ServiceUnderTest& service, StoredCounter& counter,
+                        const std::string& bootstrap_servers, const Options& options) {
+  const auto before = latency_buckets(nlohmann::json::parse(service.get("/latency")));
+  const std::int64_t stored_before = counter.stored();
+  const std::int64_t total = static_cast<std::int64_t>(options.rate) * options.latency_seconds;
+  std::int64_t produced = 0;
+  {
+    // A live feed's producer: a quote waits at most 1 ms for others to share its request.
+    kafka::Producer producer{bootstrap_servers, {.linger = 1ms}};
+    std::vector<simulator::RandomWalk> walks;
+    for (std::size_t i = 0; i < kPairs.size(); ++i) walks.emplace_back(kPairs[i], 7 + i);
+    const auto start = Clock::now();
+    while (produced < total) {
+      const std::chrono::duration<double> elapsed = Clock::now() - start;
+      const auto due = std::min(total, static_cast<std::int64_t>(elapsed.count() * options.rate));
+      for (; produced < due; ++produced) {
+        auto& walk = walks[static_cast<std::size_t>(produced) % walks.size()];
+        const auto quote = walk.next(
+            std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()));
+        while (!producer.produce(kTopic, quote.pair, simulator::encode_quote(quote))) {
+          producer.poll();
+        }
+      }
+      producer.poll();
+      std::this_thread::sleep_for(100us);
+    }
+    if (producer.flush(60s) > 0) throw std::runtime_error("latency quotes not delivered");
+  }
+  const auto deadline = Clock::now() + 60s;
+  while (counter.stored() < stored_before + produced) {
+    if (Clock::now() > deadline) throw std::runtime_error("latency quotes not stored in 60 s");
+    std::this_thread::sleep_for(kPollInterval);
+  }
+  const auto during =
+      difference(latency_buckets(nlohmann::json::parse(service.get("/latency"))), before);
+  return {quantile_bound(during, 0.50), quantile_bound(during, 0.99), during.back().count};
+}
+
+// nginx with one worker, serving `body` as a static file at `target`.
+class Nginx {
+ public:
+  Nginx(const TempDir& directory, const std::string& target, const std::string& body)
+      : port_{testing::free_port()} {
+    const auto root = directory / "www";
+    const auto file = root / target.substr(1);
+    std::filesystem::create_directories(file.parent_path());
+    std::ofstream{file} << body;
+    // The worker drops to another user when started by root: it must read the file.
+    std::filesystem::permissions(directory.path(), std::filesystem::perms::owner_all |
+                                                       std::filesystem::perms::group_read |
+                                                       std::filesystem::perms::group_exec |
+                                                       std::filesystem::perms::others_read |
+                                                       std::filesystem::perms::others_exec);
+    const auto configuration = directory / "nginx.conf";
+    std::ofstream{configuration} << fmt::format(
+        "daemon off;\nworker_processes 1;\npid {0}/nginx.pid;\nerror_log stderr warn;\n"
+        "events {{ worker_connections 1024; }}\n"
+        "http {{\n  access_log off;\n  default_type application/json;\n"
+        "  keepalive_requests 100000000;\n"
+        "  client_body_temp_path {0}/body;\n  proxy_temp_path {0}/proxy;\n"
+        "  fastcgi_temp_path {0}/fastcgi;\n  uwsgi_temp_path {0}/uwsgi;\n"
+        "  scgi_temp_path {0}/scgi;\n"
+        "  server {{ listen 127.0.0.1:{1}; root {2}; }}\n}}\n",
+        directory.path().string(), port_, root.string());
+    process_.emplace(std::filesystem::path{"/usr/sbin/nginx"},
+                     std::vector<std::string>{"-p", directory.path().string(), "-c",
+                                              configuration.string()});
+    const auto deadline = Clock::now() + 10s;
+    while (!serves(target)) {
+      if (Clock::now() > deadline) {
+        throw std::runtime_error("nginx does not serve " + target + ":\n" + process_->stderr_text());
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+  }
+  ~Nginx() {
+    process_->send_signal(SIGQUIT);
+    process_->wait(10s);
+  }
+
+  unsigned short port() const { return port_; }
+
+ private:
+  bool serves(const std::string& target) const {
+    try {
+      return testing::http_request("GET", "127.0.0.1", port_, target).status == 200;
+    } catch (const std::exception&) {
+      return false;  // not listening yet
+    }
+  }
+
+  unsigned short port_;
+  std::optional<Process> process_;
+};
+
+// wrk, one thread and 32 keep-alive connections: requests per second.
+double requests_per_second(unsigned short port, const std::string& target, int seconds) {
+  Process wrk{"/usr/bin/wrk",
+              {"-t1", "-c32", "-d" + std::to_string(seconds) + "s",
+               fmt::format("http://127.0.0.1:{}{}", port, target)}};
+  if (wrk.wait(std::chrono::seconds{seconds + 30}) != 0) {
+    throw std::runtime_error("wrk failed:\n" + wrk.stdout_text() + wrk.stderr_text());
+  }
+  const std::string output = wrk.stdout_text();
+  if (output.find("Non-2xx") != std::string::npos || output.find("Socket errors") != std::string::npos) {
+    throw std::runtime_error("wrk saw errors:\n" + output);
+  }
+  std::smatch match;
+  if (!std::regex_search(output, match, std::regex{R"(Requests/sec:\s+([0-9.]+))"})) {
+    throw std::runtime_error("no Requests/sec in wrk's output:\n" + output);
+  }
+  return std::stod(match[1]);
+}
+
+// The service's rows, as CSV, for PostgreSQL's own COPY to load again.
+constexpr const char* kColumns =
+    "pair, bid, ask, mid_price, spread, highest_bid, lowest_ask, max_spread, moving_avg,"
+    " quote_count, \"timestamp\", kafka_topic, kafka_partition, kafka_offset";
+
+void psql(const PostgresServer& postgres, const std::string& command) {
+  Process client{"/usr/lib/postgresql/15/bin/psql",
+                 {"-X", "-v", "ON_ERROR_STOP=1", "-d", postgres.connection_string(), "-c", command}};
+  if (client.wait(10min) != 0) {
+    throw std::runtime_error("psql " + command + ":\n" + client.stderr_text());
+  }
+}
+
+void migrate(const TempDir& directory, const PostgresServer& postgres) {
+  Process migrate{testing::crypto_metrics_binary(),
+                  {"migrate"},
+                  testing::isolated(directory, testing::free_port(),
+                                    {{"DATABASE_URL", postgres.connection_string()}}),
+                  directory.path()};
+  if (migrate.wait(60s) != 0) throw std::runtime_error("migrate failed:\n" + migrate.stderr_text());
+}
+
+// COPY of `rows_csv` into a freshly migrated, empty crypto_metrics: rows per second.
+double copy_rate(const PostgresServer& postgres, const std::filesystem::path& rows_csv,
+                 std::int64_t rows) {
+  const auto started = Clock::now();
+  psql(postgres,
+       fmt::format("\\copy crypto_metrics ({}) FROM '{}' WITH (FORMAT csv)", kColumns, rows_csv.string()));
+  const std::chrono::duration<double> elapsed = Clock::now() - started;
+  return static_cast<double>(rows) / elapsed.count();
+}
+
+struct Repetition {
+  Throughput throughput;
+  double copy_rows_per_second = 0;
+  double service_requests_per_second = 0;
+  double nginx_requests_per_second = 0;
+  Latency latency;
+};
+
+Repetition repeat_once(const Options& options, PostgresServer& postgres,
+                       const std::vector<std::string>& payloads, int number) {
+  Repetition result;
+  TempDir directory;
+  postgres.reset_database();
+
+  kafka::EmbeddedBroker broker{kTopic, options.partitions};
+  {
+    kafka::Producer producer{broker.bootstrap_servers()};
+    const auto started = Clock::now();
+    produce_all(producer, payloads, options.partitions);
+    const std::chrono::duration<double> elapsed = Clock::now() - started;
+    say(fmt::format("run {}: {} quotes in the broker ({:.1f} s to produce)", number,
+                    payloads.size(), elapsed.count()));
+  }
+
+  StoredCounter counter{postgres};
+  ServiceUnderTest service{directory, postgres, broker.bootstrap_servers()};
+  result.throughput = measure_throughput(service, counter, options.quotes);
+  say(fmt::format("run {}: Kafka → PostgreSQL {:.0f} quotes/s, resident {:.1f} MiB (peak {:.1f})",
+                  number, result.throughput.quotes_per_second,
+                  result.throughput.memory.resident / kMiB, result.throughput.memory.peak / kMiB));
+
+  const std::string target = "/metrics/BTC-USD";
+  TempDir nginx_directory;
+  Nginx nginx{nginx_directory, target, service.get(target)};
+  // Alternating who goes first evens out whatever the machine does meanwhile.
+  const auto measure_ours = [&] {
+    result.service_requests_per_second =
+        requests_per_second(service.port(), target, options.wrk_seconds);
+  };
+  const auto measure_nginx = [&] {
+    result.nginx_requests_per_second =
+        requests_per_second(nginx.port(), target, options.wrk_seconds);
+  };
+  if (number % 2 == 1) {
+    measure_ours();
+    measure_nginx();
+  } else {
+    measure_nginx();
+    measure_ours();
+  }
+  say(fmt::format("run {}: GET {} {:.0f} req/s, nginx {:.0f} req/s", number, target,
+                  result.service_requests_per_second, result.nginx_requests_per_second));
+
+  result.latency = measure_latency(service, counter, broker.bootstrap_servers(), options);
+  say(fmt::format("run {}: {} quotes at {}/s, quote → visible p50 ≤ {} ms, p99 ≤ {} ms", number,
+                  result.latency.quotes, options.rate,
+                  result.latency.p50_ms ? fmt::format("{}", *result.latency.p50_ms) : "?",
+                  result.latency.p99_ms ? fmt::format("{}", *result.latency.p99_ms) : "?"));
+  service.stop();
+
+  // The same rows the service stored, loaded by PostgreSQL's COPY into an identical empty table.
+  const auto rows_csv = directory / "rows.csv";
+  psql(postgres, fmt::format("\\copy (SELECT {} FROM crypto_metrics ORDER BY id LIMIT {}) TO '{}' "
+                             "WITH (FORMAT csv)",
+                             kColumns, options.quotes, rows_csv.string()));
+  postgres.reset_database();
+  migrate(directory, postgres);
+  result.copy_rows_per_second = copy_rate(postgres, rows_csv, options.quotes);
+  say(fmt::format("run {}: COPY of the same rows {:.0f} rows/s", number,
+                  result.copy_rows_per_second));
+  return result;
+}
+
+template <typename Field>
+std::optional<double> median_of(const std::vector<Repetition>& runs, Field field) {
+  std::vector<double> values;
+  for (const Repetition& run : runs) {
+    if (const std::optional<double> value = field(run)) values.push_back(*value);
+  }
+  return median(values);
+}
+
+int run(const Options& options) {
+  say(fmt::format("{} quotes of {} pairs over {} partitions, {} repetitions", options.quotes,
+                  kPairs.size(), options.partitions, options.repeat));
+  const auto payloads = make_payloads(options.quotes);
+  PostgresServer postgres{PostgresServer::Durability::full};
+  std::vector<Repetition> runs;
+  for (int number = 1; number <= options.repeat; ++number) {
+    runs.push_back(repeat_once(options, postgres, payloads, number));
+  }
+
+  const auto ours_rate = median_of(runs, [](const Repetition& r) -> std::optional<double> {
+    return r.throughput.quotes_per_second;
+  });
+  const auto copy_rate_median = median_of(runs, [](const Repetition& r) -> std::optional<double> {
+    return r.copy_rows_per_second;
+  });
+  const auto ours_requests = median_of(runs, [](const Repetition& r) -> std::optional<double> {
+    return r.service_requests_per_second;
+  });
+  const auto nginx_requests = median_of(runs, [](const Repetition& r) -> std::optional<double> {
+    return r.nginx_requests_per_second;
+  });
+  const auto p50 = median_of(runs, [](const Repetition& r) { return r.latency.p50_ms; });
+  const auto p99 = median_of(runs, [](const Repetition& r) { return r.latency.p99_ms; });
+  const auto peak = median_of(runs, [](const Repetition& r) -> std::optional<double> {
+    return r.throughput.memory.peak / kMiB;
+  });
+  const auto end = median_of(runs, [](const Repetition& r) -> std::optional<double> {
+    return r.throughput.memory.resident / kMiB;
+  });
+
+  const auto ratio_at_least = [](std::optional<double> ours, std::optional<double> reference,
+                                 double target) -> std::optional<bool> {
+    if (!ours || !reference) return std::nullopt;
+    return *ours / *reference >= target;
+  };
+  const std::string million = fmt::format("{} quotes", options.quotes);
+  std::vector<Row> rows = {
+      {"Kafka → PostgreSQL, quotes/s (" + million + ", 3 pairs; reference: COPY of the same rows)",
+       ours_rate, copy_rate_median, "≥ 0.8", ratio_at_least(ours_rate, copy_rate_median, 0.8)},
+      {"GET /metrics/BTC-USD, req/s (wrk -t1 -c32; reference: nginx, 1 worker, static file)",
+       ours_requests, nginx_requests, "≥ 1.0", ratio_at_least(ours_requests, nginx_requests, 1.0)},
+      {fmt::format("quote → visible p50 ms at {} quotes/s", options.rate), p50, std::nullopt, "–",
+       p50 ? std::optional<bool>{true} : std::nullopt},
+      {fmt::format("quote → visible p99 ms at {} quotes/s", options.rate), p99, std::nullopt,
+       "< 10", p99 ? std::optional<bool>{*p99 < 10} : std::nullopt},
+      {"resident memory after " + million + ", peak MiB", peak, std::nullopt, "< 64",
+       peak ? std::optional<bool>{*peak < 64} : std::nullopt},
+      {"resident memory after " + million + ", end MiB", end, std::nullopt, "< 64, flat",
+       end ? std::optional<bool>{*end < 64} : std::nullopt},
+  };
+  std::cout << markdown_table(rows);
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    std::string samples;
+    for (const double mib : runs[i].throughput.resident_mib) {
+      samples += fmt::format("{}{:.1f}", samples.empty() ? "" : " ", mib);
+    }
+    std::cout << fmt::format("\nrun {}: resident MiB at every tenth of the quotes: {}", i + 1,
+                             samples);
+  }
+  std::cout << "\n(medians of " << runs.size()
+            << " runs; latency figures are bucket upper bounds of the service's histogram)\n";
+  return 0;
+}
+
+}  // namespace
+}  // namespace cryptometrics::bench
+
+int main(int argc, char** argv) {
+  try {
+    return cryptometrics::bench::run(cryptometrics::bench::parse_options(argc, argv));
+  } catch (const std::exception& error) {
+    std::cerr << "bench: " << error.what() << std::endl;
+    return 1;
+  }
+}
