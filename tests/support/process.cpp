@@ -20,6 +20,9 @@ extern char** environ;
 namespace cryptometrics::testing {
 namespace {
 
+// How long wait() gives the pipes to reach end of file once the process has exited.
+constexpr std::chrono::seconds kOutputAfterExit{5};
+
 std::vector<std::string> merged_environment(const std::map<std::string, std::string>& changes) {
   std::map<std::string, std::string> merged;
   for (char** entry = environ; *entry != nullptr; ++entry) {
@@ -125,6 +128,10 @@ std::optional<int> Process::wait(std::chrono::milliseconds timeout) {
     throw std::system_error(errno, std::generic_category(), "waitpid");
   }
   exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  // What the process wrote just before it exited may still be in the pipes: the reader threads
+  // take it in until end of file, unless a process it left behind holds the pipes open.
+  std::unique_lock lock{mutex_};
+  changed_.wait_for(lock, kOutputAfterExit, [this] { return stdout_.closed && stderr_.closed; });
   return exit_code_;
 }
 
