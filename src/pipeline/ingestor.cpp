@@ -38,6 +38,7 @@ Ingestor::Ingestor(boost::asio::io_context& io, const IngestorSettings& settings
       book_{book},
       storage_{storage},
       consumer_{io, settings.kafka, *this},
+      linger_timer_{io},
       retry_timer_{io},
       progress_timer_{io} {}
 
@@ -154,6 +155,7 @@ void Ingestor::on_message(const kafka::Message& message) {
   next->second = message.offset + 1;
   pending_offsets_[partition] = message.offset + 1;
 
+  if (pending_messages() == 0) pending_since_ = std::chrono::steady_clock::now();
   storage::Source source{partition.topic, message.partition, message.offset};
   auto decoded = market::decode_quote(message.payload, message.timestamp);
   if (auto* quote = std::get_if<market::Quote>(&decoded)) {
@@ -175,8 +177,24 @@ void Ingestor::on_message(const kafka::Message& message) {
   }
 }
 
-void Ingestor::on_idle() {
-  if (!writing_ && pending_messages() > 0) flush();
+void Ingestor::on_idle() { flush_when_due(); }
+
+void Ingestor::flush_when_due() {
+  if (writing_ || pending_messages() == 0) return;
+  const auto due = pending_since_ + settings_.batch_linger;
+  if (stopping_ || assignment_to_load_ || std::chrono::steady_clock::now() >= due) {
+    flush();
+    return;
+  }
+  if (linger_armed_) return;
+  linger_armed_ = true;
+  linger_timer_.expires_at(due);
+  linger_timer_.async_wait(
+      [this, alive = std::weak_ptr<bool>{alive_}](const boost::system::error_code& cancelled) {
+        if (alive.expired()) return;
+        linger_armed_ = false;
+        if (!cancelled) flush_when_due();
+      });
 }
 
 std::size_t Ingestor::pending_messages() const {
@@ -219,7 +237,7 @@ void Ingestor::written(std::shared_ptr<const storage::Batch> batch, const Offset
   consumer_.store_offsets(offsets);
 
   if (pending_messages() > 0) {
-    flush();
+    flush_when_due();
   } else if (stopping_) {
     finish_stop();
     return;
