@@ -267,6 +267,7 @@ struct Latency {
   std::optional<double> p50_ms;
   std::optional<double> p99_ms;
   std::uint64_t quotes = 0;
+  double resident = 0;  // bytes, once the quotes are stored
 };
 
 Latency measure_latency(ServiceUnderTest& service, StoredCounter& counter,
@@ -311,7 +312,8 @@ Latency measure_latency(ServiceUnderTest& service, StoredCounter& counter,
   wait_until_stored(stored_at_start + produced);
   const auto during =
       difference(latency_buckets(nlohmann::json::parse(service.get("/latency"))), before);
-  return {quantile_bound(during, 0.50), quantile_bound(during, 0.99), during.back().count};
+  return {quantile_bound(during, 0.50), quantile_bound(during, 0.99), during.back().count,
+          memory_of(service.pid()).resident};
 }
 
 // nginx with one worker, serving `body` as a static file at `target`.
@@ -501,10 +503,12 @@ Repetition repeat_once(const Options& options, PostgresServer& postgres,
                                    latency_broker.bootstrap_servers()};
   result.latency = measure_latency(latency_service, latency_counter,
                                    latency_broker.bootstrap_servers(), options);
-  say(fmt::format("run {}: {} quotes at {}/s, quote → visible p50 ≤ {} ms, p99 ≤ {} ms", number,
-                  result.latency.quotes, options.rate,
+  say(fmt::format("run {}: {} quotes at {}/s, quote → visible p50 ≤ {} ms, p99 ≤ {} ms, "
+                  "resident {:.1f} MiB",
+                  number, result.latency.quotes, options.rate,
                   result.latency.p50_ms ? fmt::format("{}", *result.latency.p50_ms) : "?",
-                  result.latency.p99_ms ? fmt::format("{}", *result.latency.p99_ms) : "?"));
+                  result.latency.p99_ms ? fmt::format("{}", *result.latency.p99_ms) : "?",
+                  result.latency.resident / kMiB));
   latency_service.stop();
   return result;
 }
@@ -550,6 +554,9 @@ int run(const Options& options) {
   const auto end = median_of(runs, [](const Repetition& r) -> std::optional<double> {
     return r.throughput.memory.resident / kMiB;
   });
+  const auto streaming = median_of(runs, [](const Repetition& r) -> std::optional<double> {
+    return r.latency.resident / kMiB;
+  });
 
   const auto ratio_at_least = [](std::optional<double> ours, std::optional<double> reference,
                                  double target) -> std::optional<bool> {
@@ -570,6 +577,8 @@ int run(const Options& options) {
        peak ? std::optional<bool>{*peak < 64} : std::nullopt},
       {"resident memory after " + million + ", end MiB", end, std::nullopt, "< 64, flat",
        end ? std::optional<bool>{*end < 64} : std::nullopt},
+      {fmt::format("resident memory after the quotes at {} quotes/s, MiB", options.rate),
+       streaming, std::nullopt, "< 64", streaming ? std::optional<bool>{*streaming < 64} : std::nullopt},
   };
   std::cout << markdown_table(rows);
   for (std::size_t i = 0; i < runs.size(); ++i) {
