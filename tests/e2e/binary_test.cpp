@@ -114,6 +114,48 @@ TEST(Binary, BadSettingStopsStartWithCode2NamingIt) {
   EXPECT_NE(flag.stderr_text().find("--no-such-flag"), std::string::npos);
 }
 
+// Every way a password can reach the binary, with PostgreSQL unreachable so that connection
+// errors are logged and reported again and again, at the most verbose log level.
+TEST(Binary, ThePasswordAppearsInNoOutputAndNoAnswer) {
+  testing::TempDir directory;
+  const std::string password = "pw-5ecret-0n1y-here";
+  const unsigned short closed_port = testing::free_port();
+  const std::string url = "postgresql://postgres:" + password + "@127.0.0.1:" +
+                          std::to_string(closed_port) + "/crypto_metrics";
+  std::string seen;
+
+  Service service{directory,
+                  {{"DB_HOST", "127.0.0.1"},
+                   {"DB_PORT", std::to_string(closed_port)},
+                   {"DB_PASSWORD", password},
+                   {"LOG_LEVEL", "trace"}}};
+  const auto ready = service.wait_for("/readyz", [](const json& body) {
+    return body["storage"]["state"] == "spooling" && body["storage"]["spool_depth"] > 0;
+  });
+  seen += ready.dump();
+  EXPECT_EQ(service.stop(), 0);
+  seen += service.process().stdout_text() + service.process().stderr_text();
+
+  const std::vector<std::vector<std::string>> failing_runs = {
+      {"migrate", "--database-url", url},
+      {"migrate", "--db-host", "127.0.0.1", "--db-port", std::to_string(closed_port),
+       "--db-password", password},
+      {"--database-url", "mysql://postgres:" + password + "@127.0.0.1/crypto_metrics"},
+      {"--db-password", password, "--db-port", "99999"},
+  };
+  for (const auto& args : failing_runs) {
+    Process run{testing::crypto_metrics_binary(), args,
+                isolated(directory, testing::free_port(), {{"LOG_LEVEL", "trace"}}),
+                directory.path()};
+    const auto code = run.wait(60s);
+    EXPECT_TRUE(code == 1 || code == 2) << args.front() << " exited with " << code.value_or(-1);
+    seen += run.stdout_text() + run.stderr_text();
+  }
+
+  EXPECT_NE(seen.find("127.0.0.1"), std::string::npos) << "the runs said nothing of PostgreSQL";
+  EXPECT_EQ(seen.find(password), std::string::npos) << seen;
+}
+
 TEST(Binary, HelpListsEverySettingAndVersionPrints) {
   testing::TempDir directory;
   Process help{testing::crypto_metrics_binary(), {"--help"}, {}, directory.path()};
