@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "http/metrics_json.h"
+#include "metrics/snapshot_json.h"
 
 namespace cryptometrics::http {
 
@@ -13,7 +13,7 @@ const std::string* MetricsBodies::pair(std::string_view pair) {
   if (version == 0) return nullptr;
   const auto cached = pairs_.find(pair);
   if (cached != pairs_.end() && cached->second.version == version) return &cached->second.json;
-  Body fresh{version, metrics_json(*book_.find(pair)).dump()};
+  Body fresh{version, metrics::snapshot_json(*book_.find(pair)).dump()};
   return &pairs_.insert_or_assign(std::string{pair}, std::move(fresh)).first->second.json;
 }
 

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <variant>
 
-#include "http/metrics_json.h"
+#include "metrics/snapshot_json.h"
 #include "market/decimal.h"
 #include "market/quote.h"
 #include "market/timestamp.h"
@@ -38,9 +38,9 @@ class MetricsBodiesTest : public ::testing::Test {
 
 TEST_F(MetricsBodiesTest, BodiesAreTheSerializedMetrics) {
   auto pairs = nlohmann::ordered_json::array();
-  for (const metrics::Snapshot& snapshot : book_.all()) pairs.push_back(metrics_json(snapshot));
+  for (const metrics::Snapshot& snapshot : book_.all()) pairs.push_back(metrics::snapshot_json(snapshot));
 
-  EXPECT_EQ(*bodies_.pair("BTC-USD"), metrics_json(*book_.find("BTC-USD")).dump());
+  EXPECT_EQ(*bodies_.pair("BTC-USD"), metrics::snapshot_json(*book_.find("BTC-USD")).dump());
   EXPECT_EQ(bodies_.all(), nlohmann::ordered_json({{"pairs", pairs}}).dump());
 }
 
@@ -66,7 +66,7 @@ TEST_F(MetricsBodiesTest, PairBodyChangesWithAQuoteOfThatPairOnly) {
   book_.apply(quote("BTC-USD", "46400.5", "46410.1"));
 
   EXPECT_NE(*bodies_.pair("BTC-USD"), btc);
-  EXPECT_EQ(*bodies_.pair("BTC-USD"), metrics_json(*book_.find("BTC-USD")).dump());
+  EXPECT_EQ(*bodies_.pair("BTC-USD"), metrics::snapshot_json(*book_.find("BTC-USD")).dump());
 }
 
 TEST_F(MetricsBodiesTest, AllChangesWithAQuoteOfAnyPair) {
@@ -90,7 +90,7 @@ TEST_F(MetricsBodiesTest, BodiesFollowARestore) {
 
   book_.restore({restored});
 
-  const std::string btc_restored = metrics_json(restored.latest).dump();
+  const std::string btc_restored = metrics::snapshot_json(restored.latest).dump();
   EXPECT_EQ(*bodies_.pair("BTC-USD"), btc_restored);
   EXPECT_EQ(bodies_.pair("ETH-USD"), nullptr);
   EXPECT_EQ(bodies_.all(), R"({"pairs":[)" + btc_restored + "]}");
