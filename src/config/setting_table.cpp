@@ -68,6 +68,17 @@ Problem assign_integer(std::string_view text, Draft& draft) {
   return apply_integer(text, min, max, (draft.*part).*field);
 }
 
+// Whole milliseconds, into a duration or an optional one.
+template <std::int64_t min, std::int64_t max, auto part, auto field>
+Problem assign_milliseconds(std::string_view text, Draft& draft) {
+  std::int64_t milliseconds = 0;
+  if (auto problem = apply_integer(text, min, max, milliseconds)) {
+    return problem;
+  }
+  (draft.*part).*field = std::chrono::milliseconds(milliseconds);
+  return std::nullopt;
+}
+
 // Text settings take any value; an empty one never gets here, it means the default.
 template <auto part, auto field>
 Problem assign_text(std::string_view text, Draft& draft) {
@@ -202,24 +213,6 @@ Problem apply_simulator(std::string_view text, Draft& draft) {
   return std::nullopt;
 }
 
-Problem apply_simulator_interval(std::string_view text, Draft& draft) {
-  std::int64_t milliseconds = 0;
-  if (auto problem = apply_integer(text, 1, 3'600'000, milliseconds)) {
-    return problem;
-  }
-  draft.settings.simulator_interval = std::chrono::milliseconds(milliseconds);
-  return std::nullopt;
-}
-
-Problem apply_fetch_wait(std::string_view text, Draft& draft) {
-  std::int64_t milliseconds = 0;
-  if (auto problem = apply_integer(text, 1, 10'000, milliseconds)) {
-    return problem;
-  }
-  draft.settings.kafka_fetch_wait = std::chrono::milliseconds(milliseconds);
-  return std::nullopt;
-}
-
 Problem apply_log_level(std::string_view text, Draft& draft) {
   static constexpr std::array<std::string_view, 7> levels = {"trace", "debug",    "info", "warn",
                                                              "error", "critical", "off"};
@@ -247,7 +240,8 @@ constexpr std::array settings_table = {
                 "10000. Unset: 1 with the embedded broker, which always waits that long, so it "
                 "adds to the quote-to-HTTP delay; 100 with a real cluster, which answers as soon "
                 "as a quote arrives",
-                false, apply_fetch_wait},
+                false,
+                assign_milliseconds<1, 10'000, &Draft::settings, &Settings::kafka_fetch_wait>},
     SettingSpec{"DB_HOST", "--db-host", "", SettingGroup::storage,
                 "PostgreSQL host. Set (or DATABASE_URL set): store in PostgreSQL, spooling to "
                 "SPOOL_PATH while it is down. Unset: store in SQLITE_PATH alone",
@@ -287,7 +281,7 @@ constexpr std::array settings_table = {
                 false, apply_simulator},
     SettingSpec{"SIMULATOR_INTERVAL_MS", "--simulator-interval-ms", "1000", SettingGroup::simulator,
                 "Milliseconds between two quotes of a pair, from 1 to 3600000", false,
-                apply_simulator_interval},
+                assign_milliseconds<1, 3'600'000, &Draft::settings, &Settings::simulator_interval>},
     SettingSpec{"SIMULATOR_RATE", "--rate", "0", SettingGroup::simulator,
                 "Quotes per second over all pairs, up to 1000000; 0: one quote per pair every "
                 "SIMULATOR_INTERVAL_MS",
