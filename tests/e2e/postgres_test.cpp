@@ -158,12 +158,17 @@ class PostgresFaults : public ::testing::Test {
     return std::stoll(postgres_.query_value("SELECT count(*) FROM crypto_metrics"));
   }
 
-  void wait_for_stored_rows(std::int64_t at_least) const {
+  // Runs the service until PostgreSQL holds `rows`, then kills it with SIGKILL while more are
+  // in flight.
+  void run_then_kill_once_stored(std::int64_t rows) {
+    Service service{directory_, environment()};
     const auto deadline = std::chrono::steady_clock::now() + 60s;
-    while (stored_rows() < at_least && std::chrono::steady_clock::now() < deadline) {
+    while (stored_rows() < rows && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(20ms);
     }
-    ASSERT_GE(stored_rows(), at_least);
+    ASSERT_GE(stored_rows(), rows);
+    service.process().send_signal(SIGKILL);
+    ASSERT_EQ(service.process().wait(30s), 128 + SIGKILL);
   }
 
   static json storage_state(Service& service) {
@@ -258,13 +263,7 @@ TEST_F(PostgresFaults, ServerStoppedMidStreamSpoolsThenDrains) {
 
 TEST_F(PostgresFaults, KilledMidStreamThenRestarted) {
   testing::Simulator simulator{directory_, broker_.bootstrap_servers(), kRate};
-  {
-    Service first{directory_, environment()};
-    // Killed once rows are stored, while more are in flight.
-    wait_for_stored_rows(1000);
-    first.process().send_signal(SIGKILL);
-    ASSERT_EQ(first.process().wait(30s), 128 + SIGKILL);
-  }
+  run_then_kill_once_stored(1000);
   Service second{directory_, environment()};
   second.wait_for("/metrics/ETH-USD", [](const json& body) {
     return body["count"].get<std::int64_t>() >= 1500;
@@ -331,14 +330,9 @@ TEST_F(PostgresFaults, StartsWithTheServerDownAndCatchesUp) {
 // The spool keeps what PostgreSQL held, so a start without it continues every pair's metrics.
 TEST_F(PostgresFaults, KilledThenRestartedWhileTheServerIsDown) {
   testing::Simulator simulator{directory_, broker_.bootstrap_servers(), kRate};
-  {
-    // Long enough for Kafka to hold committed offsets: without what the spool kept of
-    // PostgreSQL, the restart would continue from them with every pair's metrics lost.
-    Service first{directory_, environment()};
-    wait_for_stored_rows(5000);
-    first.process().send_signal(SIGKILL);
-    ASSERT_EQ(first.process().wait(30s), 128 + SIGKILL);
-  }
+  // Long enough for Kafka to hold committed offsets: without what the spool kept of PostgreSQL,
+  // the restart would continue from them with every pair's metrics lost.
+  run_then_kill_once_stored(5000);
   postgres_.stop(PostgresServer::StopMode::immediate);
   Service second{directory_, environment()};
   wait_for_spool_depth(second, 2000);
