@@ -25,8 +25,9 @@ struct IngestorSettings {
   kafka::ConsumerSettings kafka;
   // A batch goes to storage as soon as storage is free, with at most this many messages.
   std::size_t max_batch = 10'000;
-  // While storage is busy, reading pauses once this many messages wait.
-  std::size_t max_pending = 50'000;
+  // While storage is busy, reading pauses once this many messages wait (decoded, about 400 bytes
+  // each: this bounds most of the service's memory during a catch-up).
+  std::size_t max_pending = 20'000;
   // A smaller batch waits this long for company once storage is free: under a slow stream that
   // is one transaction per 10 ms instead of one per handful of quotes, whose cost on PostgreSQL
   // and the storage thread otherwise competes with the event loop. Metrics are visible at once
