@@ -1,0 +1,196 @@
+// The real binary reading a topic where hostile messages sit between good quotes: every good
+// quote is stored, every bad message is kept with its reason, the log stays short, and the
+// process stays up.
+#include <gtest/gtest.h>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <chrono>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "kafka/producer.h"
+#include "support/process.h"
+#include "support/service.h"
+#include "support/temp_dir.h"
+
+namespace cryptometrics {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using testing::KafkaDev;
+using testing::Service;
+
+constexpr std::string_view kTopic = "crypto_prices";
+// librdkafka's and Kafka's default largest message is 1,000,000 bytes; this is as close to
+// 1 MiB as a default broker lets a producer come.
+constexpr std::size_t kLargeMessage = 999'000;
+
+std::string good_quote(int index) {
+  static const std::vector<std::string> pairs = {"BTC-USD", "ETH-USD", "LTC-USD"};
+  const int whole = 100 + index % 50;
+  return json{{"pair", pairs[static_cast<std::size_t>(index) % pairs.size()]},
+              {"bid", std::to_string(whole) + ".25"},
+              {"ask", std::to_string(whole) + ".75"},
+              {"timestamp", "2026-11-25T12:00:00Z"}}
+      .dump();
+}
+
+std::string with_fields(std::string_view fields) {
+  return std::string{"{"} + std::string{fields} + "}";
+}
+
+// Each of these must be rejected, none may crash or stall the service.
+std::vector<std::string> hostile_messages() {
+  const std::string valid_tail = R"("bid":"1.5","ask":"2.5","timestamp":"2026-11-25T12:00:00Z")";
+  std::vector<std::string> messages = {
+      // invalid UTF-8, inside a field and as the whole message
+      with_fields("\"pair\":\"BTC-\xff\xfe\",") + valid_tail,
+      "\xc3\x28\xa0\xa1\xf0\x28\x8c\xbc",
+      // deeply nested JSON, as the whole message and as a field's value
+      std::string(20'000, '[') + std::string(20'000, ']'),
+      with_fields("\"pair\":" + std::string(20'000, '{')),
+      // numbers with 400 digits, as a string and as a JSON number
+      with_fields("\"pair\":\"BTC-USD\",\"bid\":\"" + std::string(400, '7') +
+                  "\",\"ask\":\"" + std::string(401, '7') + "\""),
+      with_fields("\"pair\":\"BTC-USD\",\"bid\":1" + std::string(399, '0') + ",\"ask\":2"),
+      // NaN and Infinity, quoted and bare
+      with_fields(R"("pair":"BTC-USD","bid":"NaN","ask":"2.5")"),
+      with_fields(R"("pair":"BTC-USD","bid":NaN,"ask":2.5)"),
+      with_fields(R"("pair":"BTC-USD","bid":"1.5","ask":"Infinity")"),
+      with_fields(R"("pair":"BTC-USD","bid":1.5,"ask":-Infinity)"),
+      with_fields(R"("pair":"BTC-USD","bid":1e400,"ask":2)"),
+      // negative and zero prices, ask below bid
+      with_fields(R"("pair":"BTC-USD","bid":"-1.5","ask":"2.5")"),
+      with_fields(R"("pair":"BTC-USD","bid":"0","ask":"2.5")"),
+      with_fields(R"("pair":"BTC-USD","bid":"1.5","ask":"0.000")"),
+      with_fields(R"("pair":"BTC-USD","bid":"2.5","ask":"1.5")"),
+      // duplicate keys
+      with_fields(R"("pair":"BTC-USD","bid":"1.5","bid":"1.6","ask":"2.5")"),
+      with_fields(R"("pair":"BTC-USD","pair":"ETH-USD","bid":"1.5","ask":"2.5")"),
+      // wrong types
+      with_fields(R"("pair":7,"bid":"1.5","ask":"2.5")"),
+      with_fields(R"("pair":"BTC-USD","bid":true,"ask":"2.5")"),
+      with_fields(R"("pair":"BTC-USD","bid":["1.5"],"ask":{"v":"2.5"})"),
+      with_fields(R"("pair":"BTC-USD","bid":null,"ask":"2.5")"),
+      R"(["BTC-USD","1.5","2.5"])",
+      R"("BTC-USD")",
+      "42",
+      "null",
+      // empty, whitespace, truncated
+      "",
+      "   \n\t ",
+      with_fields(R"("pair":"BTC-USD","bid":"1.5")").substr(0, 20),
+      // null bytes
+      std::string{"{\"pair\":\"BTC-USD\0\",\"bid\":\"1.5\",\"ask\":\"2.5\"}", 43},
+      std::string(64, '\0'),
+      // SQL and HTML where the pair goes
+      with_fields(R"("pair":"BTC'); DROP TABLE crypto_metrics;--","bid":"1.5","ask":"2.5")"),
+      with_fields(R"("pair":"<script>alert(1)</script>","bid":"1.5","ask":"2.5")"),
+      with_fields(R"("pair":"BTC-USD\"},{\"x","bid":"1.5","ask":"2.5")"),
+  };
+  return messages;
+}
+
+// Nearly 1 MiB each: a huge pair, and a huge ask beside valid fields.
+std::vector<std::string> large_messages() {
+  const std::string huge_pair = with_fields("\"pair\":\"" + std::string(kLargeMessage - 200, 'A') +
+                                            R"(","bid":"1.5","ask":"2.5")");
+  const std::string huge_ask = with_fields(R"("pair":"BTC-USD","bid":"1.5","ask":")" +
+                                           std::string(kLargeMessage - 200, '9') + "\"");
+  return {huge_pair, huge_ask};
+}
+
+// The embedded broker keeps about 5 MiB per partition, so the large messages get one of their
+// own and the rest are spread: good quotes on one partition, hostile ones on another.
+enum Partition : std::int32_t { kGood = 0, kHostile = 1, kLarge = 2 };
+
+void produce_all(kafka::Producer& producer, const std::vector<std::string>& messages,
+                 Partition partition) {
+  for (const auto& message : messages) {
+    while (!producer.produce(kTopic, partition, "", message)) producer.poll();
+  }
+}
+
+std::int64_t count_rows(const std::filesystem::path& database, const std::string& query) {
+  SQLite::Database db{database.string()};
+  return db.execAndGet(query).getInt64();
+}
+
+TEST(HostileInput, GoodQuotesAreStoredBadOnesRejectedWithReasonsAndTheLogStaysShort) {
+  testing::TempDir directory;
+  KafkaDev broker{directory};
+  Service service{directory, {{"KAFKA_BOOTSTRAP_SERVERS", broker.bootstrap_servers()}}};
+
+  const auto hostile = hostile_messages();
+  constexpr int kRounds = 10;
+  constexpr int kGoodPerRound = 30;
+  kafka::Producer producer{broker.bootstrap_servers()};
+  int good = 0;
+  // 400 fractional digits are a valid price, rounded half to even at the 12th (the design).
+  produce_all(producer,
+              {with_fields(R"("pair":"XRP-USD","bid":0.)" + std::string(399, '1') +
+                           R"(5,"ask":"0.5","timestamp":"2026-11-25T12:00:00Z")")},
+              kGood);
+  ++good;
+  for (int round = 0; round < kRounds; ++round) {
+    std::vector<std::string> quotes;
+    for (int i = 0; i < kGoodPerRound; ++i) quotes.push_back(good_quote(good++));
+    produce_all(producer, quotes, kGood);
+    produce_all(producer, hostile, kHostile);
+    if (round < 2) produce_all(producer, large_messages(), kLarge);
+  }
+  ASSERT_EQ(producer.flush(30s), 0);
+  ASSERT_EQ(producer.failed(), 0u);
+  const auto bad = static_cast<std::int64_t>(hostile.size()) * kRounds + 4;
+
+  service.wait_for(
+      "/readyz",
+      [&](const json&) {
+        return count_rows(directory / "metrics.db", "SELECT COUNT(*) FROM rejected_quotes") +
+                   count_rows(directory / "metrics.db", "SELECT COUNT(*) FROM crypto_metrics") >=
+               bad + good;
+      },
+      90s, true);
+
+  // The process is up and serves only the good pairs.
+  EXPECT_EQ(service.get("/healthz").status, 200u);
+  const json all = json::parse(service.get("/metrics").body);
+  std::set<std::string> pairs;
+  std::int64_t counted = 0;
+  for (const auto& entry : all["pairs"]) {
+    pairs.insert(entry["pair"].get<std::string>());
+    counted += entry["count"].get<std::int64_t>();
+  }
+  EXPECT_EQ(pairs, (std::set<std::string>{"BTC-USD", "ETH-USD", "LTC-USD", "XRP-USD"}))
+      << all.dump();
+  EXPECT_EQ(json::parse(service.get("/metrics/XRP-USD").body)["bid"], "0.111111111111");
+  EXPECT_EQ(counted, good);
+  EXPECT_EQ(service.stop(), 0);
+
+  const auto database = directory / "metrics.db";
+  EXPECT_EQ(count_rows(database, "SELECT COUNT(*) FROM crypto_metrics"), good);
+  EXPECT_EQ(count_rows(database, "SELECT COUNT(*) FROM rejected_quotes"), bad);
+  EXPECT_EQ(count_rows(database, "SELECT COUNT(*) FROM rejected_quotes WHERE reason = ''"), 0);
+  // Each rejection kept its message whole, large ones included.
+  EXPECT_EQ(count_rows(database,
+                       "SELECT COUNT(*) FROM rejected_quotes WHERE length(payload) > 900000"),
+            4);
+  // Distinct messages give distinct reasons an operator can act on, not one catch-all.
+  EXPECT_GE(count_rows(database, "SELECT COUNT(DISTINCT reason) FROM rejected_quotes"), 20);
+
+  // A few lines, not one per bad message.
+  const std::string log = service.process().stdout_text() + service.process().stderr_text();
+  const auto lines = std::count(log.begin(), log.end(), '\n');
+  EXPECT_LT(lines, 60) << log;
+  std::cout << "figures: " << good << " good quotes stored, " << bad << " bad messages rejected, "
+            << lines << " log lines\n";
+}
+
+}  // namespace
+}  // namespace cryptometrics
