@@ -1,10 +1,11 @@
 // The built binary storing in a real PostgreSQL through faults: the server stopped mid-stream,
 // the binary killed mid-stream and mid-replay, the connection ended by the server, start-up
-// with the server down. After each, the rows in PostgreSQL must be exactly the valid messages
+// with the server down, the spool's disk full. After each, the rows in PostgreSQL must be exactly the valid messages
 // on the topic, each (topic, partition, offset) once, with the metrics an independent
 // recomputation from the topic gives.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/mount.h>
 
 #include <algorithm>
 #include <map>
@@ -14,6 +15,7 @@
 #include <regex>
 #include <set>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <tuple>
 
@@ -336,6 +338,70 @@ TEST_F(PostgresFaults, KilledThenRestartedWhileTheServerIsDown) {
   postgres_.stop(PostgresServer::StopMode::immediate);
   Service second{directory_, environment()};
   wait_for_spool_depth(second, 2000);
+  postgres_.start();
+  wait_until_drained(second);
+  finish(second, simulator);
+}
+
+// A tmpfs of a given size, mounted for the test's lifetime (the tests run as root).
+class SmallDisk {
+ public:
+  SmallDisk(std::filesystem::path path, std::string_view size) : path_{std::move(path)} {
+    std::filesystem::create_directories(path_);
+    mount(size, 0);
+  }
+  ~SmallDisk() { ::umount2(path_.c_str(), MNT_DETACH); }
+  SmallDisk(const SmallDisk&) = delete;
+  SmallDisk& operator=(const SmallDisk&) = delete;
+
+  void grow(std::string_view size) { mount(size, MS_REMOUNT); }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  void mount(std::string_view size, unsigned long flags) {
+    const std::string options = "size=" + std::string{size};
+    if (::mount("tmpfs", path_.c_str(), "tmpfs", flags, options.c_str()) != 0) {
+      throw std::system_error(errno, std::generic_category(),
+                              "mounting a tmpfs of " + std::string{size} + " at " + path_.string());
+    }
+  }
+
+  std::filesystem::path path_;
+};
+
+// PostgreSQL down and the spool's disk full: nothing is written, so nothing may be committed (a
+// SIGKILL then must lose nothing); once there is room again the same process goes on by itself,
+// and everything arrives once.
+TEST_F(PostgresFaults, SpoolDiskFullWritesNothingCommitsNothingAndResumesWithSpace) {
+  postgres_.stop(PostgresServer::StopMode::fast);
+  SmallDisk disk{directory_ / "spool-disk", "1m"};
+  auto settings = environment();
+  settings["SPOOL_PATH"] = (disk.path() / "spool.db").string();
+  testing::Simulator simulator{directory_, broker_.bootstrap_servers(), kRate};
+  {
+    Service first{directory_, settings};
+    const json failing = first.wait_for(
+        "/readyz", [](const json& body) { return body["storage"]["state"] == "failing"; }, 60s,
+        true);
+    EXPECT_NE(failing["storage"]["last_error"].get<std::string>().find("full"),
+              std::string::npos)
+        << failing.dump();
+    const auto depth = failing["storage"]["spool_depth"].get<std::size_t>();
+    std::this_thread::sleep_for(2s);
+    EXPECT_EQ(storage_state(first)["spool_depth"].get<std::size_t>(), depth)
+        << "rows written to a full disk";
+    EXPECT_GT(depth, 0u) << "the disk should take some rows before it is full";
+    std::cout << "spool full at " << depth << " rows\n";
+    first.process().send_signal(SIGKILL);
+    ASSERT_EQ(first.process().wait(30s), 128 + SIGKILL);
+  }
+  Service second{directory_, settings};
+  const json still_failing = second.wait_for(
+      "/readyz", [](const json& body) { return body["storage"]["state"] == "failing"; }, 60s,
+      true);
+  const auto depth = still_failing["storage"]["spool_depth"].get<std::size_t>();
+  disk.grow("64m");
+  wait_for_spool_depth(second, depth + 2000);
   postgres_.start();
   wait_until_drained(second);
   finish(second, simulator);
