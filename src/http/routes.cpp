@@ -102,6 +102,14 @@ Response readiness(const Readiness& state, unsigned version) {
   return json_response(ready ? status::ok : status::service_unavailable, version, body.dump());
 }
 
+// Content-Length has been checked to be digits by the parser; "0" (or "00") means no body.
+bool carries_body(const Request& request) {
+  if (request.chunked()) return true;
+  if (!request.has_content_length()) return false;
+  const auto length = request[beast_http::field::content_length];
+  return length.find_first_not_of('0') != std::string_view::npos;
+}
+
 // The query string and one trailing slash are ignored: "/metrics/?x=1" is "/metrics".
 Response route(const Sources& sources, MetricsBodies& metrics_bodies, std::string_view target,
                unsigned version) {
@@ -138,6 +146,11 @@ Response Router::handle(const Request& request) {
     Response response = error_response(status::method_not_allowed, version, "method not allowed");
     response.set(beast_http::field::allow, "GET, HEAD");
     return response;
+  }
+  // Refused rather than ignored: a body on a GET is either a client's mistake or an attempt to
+  // smuggle a request past a proxy that reads the message differently.
+  if (carries_body(request)) {
+    return error_response(status::bad_request, version, "a GET or HEAD request carries no body");
   }
   const auto target = request.target();
   Response response = route(sources_, metrics_bodies_, {target.data(), target.size()}, version);

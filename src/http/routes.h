@@ -33,8 +33,11 @@ struct Sources {
 };
 
 // Maps a request to its response: /metrics/{pair}, /metrics, /latency, /healthz, /readyz. GET
-// and HEAD only (405 otherwise), errors as {"error": "..."}. Runs on the event loop, reads the
-// sources there; the metrics bodies it keeps between requests make handle() non-const.
+// and HEAD only (405 otherwise), with no body (400 otherwise: the request's header is enough),
+// errors as {"error": "..."}. Percent-escapes in the path are decoded once, per segment (a
+// malformed one is 400); "." and ".." are not resolved, so a path that climbs is simply not
+// found. Runs on the event loop, reads the sources there; the metrics bodies it keeps between
+// requests make handle() non-const.
 class Router {
  public:
   explicit Router(Sources sources);

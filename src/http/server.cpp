@@ -40,6 +40,17 @@ void drop_ended(std::vector<std::weak_ptr<Session>>& sessions) {
   std::erase_if(sessions, [](const std::weak_ptr<Session>& session) { return session.expired(); });
 }
 
+// The open session idle longest, or an empty pointer when every one is busy with a request.
+std::shared_ptr<Session> idle_longest(const std::vector<std::weak_ptr<Session>>& sessions) {
+  std::shared_ptr<Session> oldest;
+  for (const std::weak_ptr<Session>& session : sessions) {
+    const auto open = session.lock();
+    if (!open || !open->idle_since()) continue;
+    if (!oldest || *open->idle_since() < *oldest->idle_since()) oldest = open;
+  }
+  return oldest;
+}
+
 void close_all(std::vector<std::weak_ptr<Session>>& sessions) {
   for (const std::weak_ptr<Session>& session : sessions) {
     if (const auto open = session.lock()) open->close();
@@ -97,6 +108,7 @@ class Server::Listener : public std::enable_shared_from_this<Listener> {
     drop_ended(serving_);
     drop_ended(refused_);
     auto session = std::make_shared<Session>(std::move(socket), router_, limits_);
+    if (serving_.size() >= limits_.max_connections) make_room();
     if (serving_.size() < limits_.max_connections) {
       serving_.push_back(session);
       session->serve();
@@ -105,6 +117,18 @@ class Server::Listener : public std::enable_shared_from_this<Listener> {
       session->refuse();
     }
     accept();
+  }
+
+  // At the cap, a connection that waits for nothing but the client is worth less than a new
+  // one: closing the one idle longest lets a thousand silent connections not lock out a client
+  // with a request. Only when every connection is in the middle of a request is the new one
+  // refused. Its session ends on its own once the close aborts its read.
+  void make_room() {
+    const auto evicted = idle_longest(serving_);
+    if (!evicted) return;
+    evicted->close();
+    std::erase_if(serving_,
+                  [&](const std::weak_ptr<Session>& session) { return session.lock() == evicted; });
   }
 
   tcp::acceptor acceptor_;

@@ -13,18 +13,22 @@ namespace cryptometrics::http {
 
 // What one client may take, so that a slow or hostile one cannot stall the others.
 struct Limits {
-  // Open connections served at once. One accepted beyond that is answered 503
-  // {"error":"too many connections"} with Connection: close at once, without being served.
+  // Open connections served at once. One accepted beyond that takes the place of the connection
+  // idle longest (waiting for a request of which no byte has come), which is closed; when every
+  // connection is mid-request it is answered 503 {"error":"too many connections"} with
+  // Connection: close at once, without being served.
   std::size_t max_connections = 512;
   std::size_t header_limit = 8 * 1024;       // bytes
-  std::size_t body_limit = 4 * 1024;         // bytes
+  std::size_t body_limit = 4 * 1024;         // declared beyond it: 413; any body at all: 400
   std::chrono::seconds request_timeout{10};  // to read one whole request, or write its answer
   std::chrono::seconds idle_timeout{30};     // keep-alive with no request
 };
 
 // Accepts connections on the event loop and serves each with `router`, keep-alive included.
-// A request over header_limit is answered 431, over body_limit 413, malformed 400, and its
-// connection closed; a client too slow to send a request within request_timeout is dropped.
+// A request over header_limit is answered 431, declaring a body over body_limit 413, carrying
+// any other body or malformed 400, and its connection closed; a client too slow to send a
+// request (the first one: within request_timeout of connecting) or to read its answer within
+// request_timeout is dropped.
 // `router` must outlive the io_context's run.
 class Server {
  public:

@@ -9,6 +9,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/write.hpp>
+#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <utility>
@@ -52,7 +53,12 @@ Session::Session(tcp::socket socket, Router& router, const Limits& limits)
   stream_.socket().set_option(tcp::no_delay{true}, ignored);
 }
 
-void Session::serve() { read_request(); }
+// The first request must be whole within request_timeout of connecting, so that a client that
+// connects and then sends nothing, or a byte at a time, is held to it from the start.
+void Session::serve() {
+  stream_.expires_after(limits_.request_timeout);
+  wait_for_request();
+}
 
 void Session::refuse() {
   Response response =
@@ -63,37 +69,40 @@ void Session::refuse() {
 
 void Session::close() { stream_.close(); }
 
-// Between requests the idle timeout applies; from the first byte of a request, the request
-// timeout (serve() starts there, so a client that connects and sends nothing gets the latter).
+// The caller has set the deadline: request_timeout for the first request, idle_timeout between
+// keep-alive requests. Until the first byte comes the connection counts as idle.
 void Session::wait_for_request() {
-  if (buffer_.size() > 0) return read_request();
-  stream_.expires_after(limits_.idle_timeout);
+  idle_since_ = std::chrono::steady_clock::now();
   stream_.async_read_some(
       buffer_.prepare(kReadSize),
       beast::bind_front_handler(&Session::on_request_start, shared_from_this()));
 }
 
 void Session::on_request_start(beast::error_code error, std::size_t bytes_read) {
+  idle_since_.reset();
   if (error) return log_end(error);
   buffer_.commit(bytes_read);
+  // After a keep-alive wait the request gets its own time, from its first byte.
+  if (answered_one_) stream_.expires_after(limits_.request_timeout);
   read_request();
 }
 
+// Only the header is read: GET and HEAD carry no body, and the router refuses one that does.
 void Session::read_request() {
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(
       std::min<std::size_t>(limits_.header_limit, std::numeric_limits<std::uint32_t>::max())));
   parser_->body_limit(limits_.body_limit);
-  stream_.expires_after(limits_.request_timeout);
-  beast_http::async_read(stream_, buffer_, *parser_,
-                         beast::bind_front_handler(&Session::on_read, shared_from_this()));
+  beast_http::async_read_header(stream_, buffer_, *parser_,
+                                beast::bind_front_handler(&Session::on_header, shared_from_this()));
 }
 
-void Session::on_read(beast::error_code error, std::size_t /*bytes_read*/) {
+void Session::on_header(beast::error_code error, std::size_t /*bytes_read*/) {
   if (!error) {
     const Request& request = parser_->get();
     Response response = router_.handle(request);
-    response.keep_alive(request.keep_alive());
+    // A body left unread would be taken for the next request: the connection ends instead.
+    response.keep_alive(request.keep_alive() && parser_->is_done());
     return write(std::move(response));
   }
   log_end(error);
@@ -105,7 +114,9 @@ void Session::on_read(beast::error_code error, std::size_t /*bytes_read*/) {
 }
 
 // The write shares the request timeout: a client that does not read its answers is as slow as
-// one that does not send its request.
+// one that does not send its request. The next request is read only once this answer is
+// written, so a client that pipelines requests without reading the answers stalls here, with
+// one answer held, until the timeout closes it.
 void Session::write(Response response) {
   response_ = std::move(response);
   stream_.expires_after(limits_.request_timeout);
@@ -116,6 +127,13 @@ void Session::write(Response response) {
 void Session::on_write(beast::error_code error, std::size_t /*bytes_written*/) {
   if (error) return log_end(error);
   if (!response_.keep_alive()) return close_gracefully();
+  answered_one_ = true;
+  if (buffer_.size() > 0) {
+    // A pipelined request is already here.
+    stream_.expires_after(limits_.request_timeout);
+    return read_request();
+  }
+  stream_.expires_after(limits_.idle_timeout);
   wait_for_request();
 }
 

@@ -6,6 +6,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -27,11 +28,16 @@ class Session : public std::enable_shared_from_this<Session> {
   // Ends the connection now; its pending operations complete with an error and stop.
   void close();
 
+  // Since when the connection waits for a request of which no byte has come yet, or nullopt
+  // while a request is being read, answered, or the connection is closing. The server closes
+  // the one idle longest to make room for a new connection at its cap.
+  std::optional<std::chrono::steady_clock::time_point> idle_since() const { return idle_since_; }
+
  private:
   void wait_for_request();
   void on_request_start(boost::beast::error_code error, std::size_t bytes_read);
   void read_request();
-  void on_read(boost::beast::error_code error, std::size_t bytes_read);
+  void on_header(boost::beast::error_code error, std::size_t bytes_read);
   void write(Response response);
   void on_write(boost::beast::error_code error, std::size_t bytes_written);
   void close_gracefully();
@@ -44,6 +50,8 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   Response response_;
+  std::optional<std::chrono::steady_clock::time_point> idle_since_;
+  bool answered_one_ = false;
   Router& router_;
   const Limits limits_;
 };

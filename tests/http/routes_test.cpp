@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 
 #include "http/running_server.h"
@@ -245,7 +246,8 @@ TEST_F(RoutesTest, UnknownPathIs404Json) {
 }
 
 TEST_F(RoutesTest, OtherMethodsAre405WithAllow) {
-  for (const std::string_view method : {"POST", "PUT", "DELETE", "OPTIONS", "PATCH"}) {
+  for (const std::string_view method :
+       {"POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE", "CONNECT", "BREW"}) {
     const HttpResponse response = request(method, "/metrics/BTC-USD");
 
     EXPECT_EQ(response.status, 405) << method;
@@ -302,6 +304,55 @@ TEST_F(RoutesTest, MalformedPercentEncodingIs400) {
 
     EXPECT_EQ(response.status, 400) << target;
     EXPECT_EQ(response.body, R"({"error":"malformed percent-encoding in the path"})") << target;
+  }
+}
+
+TEST_F(RoutesTest, LongPathIsAnsweredAtOnce) {
+  // 7 KiB: under the header limit, so it reaches the router.
+  const std::string long_name(7 * 1024, 'a');
+  const std::pair<std::string, unsigned> cases[] = {{"/" + long_name, 404},
+                                                    {"/metrics/" + long_name, 400},
+                                                    {"/metrics/" + long_name + "/x", 404}};
+  for (const auto& [target, status] : cases) {
+    const auto started = std::chrono::steady_clock::now();
+    const HttpResponse response = get(target);
+
+    EXPECT_EQ(response.status, status) << target.substr(0, 20);
+    EXPECT_TRUE(nlohmann::json::parse(response.body).contains("error"));
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
+  }
+}
+
+// Dot segments are not resolved, neither as sent nor once decoded: "." and ".." are not pairs.
+TEST_F(RoutesTest, PathThatClimbsIsNotFoundOrMalformed) {
+  const std::pair<std::string_view, unsigned> cases[] = {
+      {"/metrics/../..", 404},          {"/metrics/../healthz", 404},
+      {"/../metrics/BTC-USD", 404},     {"/metrics/./BTC-USD", 404},
+      {"/metrics/%2E%2E/healthz", 404}, {"/metrics/..", 400},
+      {"/metrics/..%2F..", 400},        {"/metrics/%2e%2e%2f%2e%2e%2fetc%2fpasswd", 400},
+      {"/metrics/BTC-USD%00", 400}};
+  for (const auto& [target, status] : cases) {
+    const HttpResponse response = get(target);
+
+    EXPECT_EQ(response.status, status) << target;
+    EXPECT_EQ(response.headers.at("content-type"), "application/json") << target;
+    EXPECT_TRUE(nlohmann::json::parse(response.body).contains("error")) << target;
+  }
+}
+
+// A pair is letters and digits only, so markup or SQL never reaches an answer: the error is one
+// fixed text.
+TEST_F(RoutesTest, PairWithMarkupOrSqlIsRefusedWithoutEchoingIt) {
+  for (const std::string_view target :
+       {"/metrics/%3Cscript%3Ealert(1)%3C%2Fscript%3E-USD", "/metrics/BTC-USD'%20OR%20'1'='1",
+        "/metrics/BTC-USD%22%7D", "/metrics/BTC-USD;DROP%20TABLE%20crypto_metrics"}) {
+    const HttpResponse response = get(target);
+
+    EXPECT_EQ(response.status, 400) << target;
+    EXPECT_EQ(response.headers.at("content-type"), "application/json") << target;
+    EXPECT_EQ(nlohmann::json::parse(response.body).at("error"),
+              "malformed pair: expected BASE-QUOTE, 2 to 12 letters or digits each")
+        << target;
   }
 }
 

@@ -131,14 +131,49 @@ TEST_F(ServerTest, BodyTooLargeIs413ThenClosed) {
   EXPECT_TRUE(connection.closed_within(5s));
 }
 
-TEST_F(ServerTest, BodyWithinTheLimitIsReadAndIgnored) {
+TEST_F(ServerTest, BodyOnGetOrHeadIs400ThenClosed) {
   start({.body_limit = 16});
+  for (const std::string_view with_body :
+       {"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello",
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "5\r\nhello\r\n0\r\n\r\n",
+        "HEAD /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"}) {
+    HttpConnection connection = connect();
+
+    connection.send(with_body);
+    const HttpResponse response = connection.read_response(with_body.starts_with("HEAD"));
+
+    EXPECT_EQ(response.status, 400) << with_body;
+    if (!with_body.starts_with("HEAD")) {
+      EXPECT_EQ(response.body, R"({"error":"a GET or HEAD request carries no body"})");
+    }
+    EXPECT_EQ(response.headers.at("connection"), "close") << with_body;
+    EXPECT_TRUE(connection.closed_within(5s)) << with_body;
+  }
+}
+
+TEST_F(ServerTest, ZeroContentLengthIsNoBody) {
+  start();
   HttpConnection connection = connect();
 
-  connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello");
+  connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  const HttpResponse response = connection.read_response();
 
-  EXPECT_EQ(connection.read_response().status, 200);
+  EXPECT_EQ(response.status, 200);
   EXPECT_EQ(connection.request("GET", "/healthz").status, 200);
+}
+
+TEST_F(ServerTest, PostWithABodyIs405ThenClosedUnread) {
+  start();
+  HttpConnection connection = connect();
+
+  connection.send("POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n");
+  const HttpResponse response = connection.read_response();
+
+  EXPECT_EQ(response.status, 405);
+  EXPECT_EQ(response.headers.at("allow"), "GET, HEAD");
+  EXPECT_EQ(response.headers.at("connection"), "close");
+  EXPECT_TRUE(connection.closed_within(5s));
 }
 
 TEST_F(ServerTest, MalformedRequestIs400ThenClosed) {
@@ -185,6 +220,17 @@ TEST_F(ServerTest, OthersAreServedWhileASlowClientTrickles) {
   EXPECT_EQ(response.status, 200);
 }
 
+TEST_F(ServerTest, FirstRequestIsDueWithinRequestTimeoutOfConnecting) {
+  start({.request_timeout = 2s, .idle_timeout = 30s});
+  HttpConnection connection = connect();
+  ASSERT_FALSE(connection.closed_within(1500ms));
+
+  // The first byte does not start the clock again: 0.5 s are left, not 2.
+  connection.send("G");
+
+  EXPECT_TRUE(connection.closed_within(1s));
+}
+
 TEST_F(ServerTest, IdleKeepAliveConnectionIsClosedAfterIdleTimeout) {
   start({.request_timeout = 30s, .idle_timeout = 1s});
   HttpConnection connection = connect();
@@ -194,12 +240,27 @@ TEST_F(ServerTest, IdleKeepAliveConnectionIsClosedAfterIdleTimeout) {
   EXPECT_TRUE(connection.closed_within(5s));
 }
 
-TEST_F(ServerTest, ConnectionBeyondTheCapIs503WhileOthersAreServed) {
+TEST_F(ServerTest, IdleConnectionIsClosedToMakeRoomAtTheCap) {
   start({.max_connections = 2});
   HttpConnection first = connect();
   HttpConnection second = connect();
   ASSERT_EQ(first.request("GET", "/healthz").status, 200);
   ASSERT_EQ(second.request("GET", "/healthz").status, 200);
+
+  const HttpResponse third = http_request("GET", kHost, port(), "/healthz");
+
+  EXPECT_EQ(third.status, 200);
+  EXPECT_TRUE(first.closed_within(5s));
+  EXPECT_EQ(second.request("GET", "/healthz").status, 200);
+}
+
+TEST_F(ServerTest, ConnectionBeyondTheCapIs503WhenEveryConnectionIsMidRequest) {
+  start({.max_connections = 2});
+  HttpConnection first = connect();
+  HttpConnection second = connect();
+  ASSERT_EQ(first.request("GET", "/healthz").status, 200);
+  first.send("GET /healthz HTTP/1.1\r\n");
+  second.send("GET /metrics HTTP/1.1\r\n");
 
   HttpConnection third = connect();
   const HttpResponse refused = third.read_response();
@@ -208,14 +269,16 @@ TEST_F(ServerTest, ConnectionBeyondTheCapIs503WhileOthersAreServed) {
   EXPECT_EQ(refused.body, R"({"error":"too many connections"})");
   EXPECT_EQ(refused.headers.at("connection"), "close");
   EXPECT_TRUE(third.closed_within(5s));
-  EXPECT_EQ(first.request("GET", "/healthz").status, 200);
-  EXPECT_EQ(second.request("GET", "/healthz").status, 200);
+  first.send("Host: x\r\n\r\n");
+  second.send("Host: x\r\n\r\n");
+  EXPECT_EQ(first.read_response().status, 200);
+  EXPECT_EQ(second.read_response().status, 200);
 }
 
 TEST_F(ServerTest, ClosedConnectionFreesItsPlaceUnderTheCap) {
   start({.max_connections = 1});
   std::optional<HttpConnection> first{std::in_place, kHost, port()};
-  ASSERT_EQ(first->request("GET", "/healthz").status, 200);
+  first->send("GET /healthz HTTP/1.1\r\n");
   ASSERT_EQ(http_request("GET", kHost, port(), "/healthz").status, 503);
 
   first.reset();
