@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <string_view>
 
@@ -128,26 +129,33 @@ std::optional<EnvFileEntry> parse_line(std::string_view text, int line, const st
 
 }  // namespace
 
+std::vector<EnvFileEntry> parse_env_text(std::string_view text, const std::string& file) {
+  std::vector<EnvFileEntry> entries;
+  int line = 1;
+  for (std::size_t start = 0; start < text.size(); ++line) {
+    const auto end = std::min(text.find('\n', start), text.size());
+    if (auto entry = parse_line(text.substr(start, end - start), line, file)) {
+      entries.push_back(std::move(*entry));
+    }
+    start = end + 1;
+  }
+  return entries;
+}
+
 std::vector<EnvFileEntry> read_env_file(const std::filesystem::path& path) {
   const auto file = path.string();
   if (std::filesystem::is_directory(path)) {
     throw ConfigError(file, "is a directory, not a .env file");
   }
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) {
     throw ConfigError(file, std::string("cannot be read: ") + std::strerror(errno));
   }
-  std::vector<EnvFileEntry> entries;
-  std::string text;
-  for (int line = 1; std::getline(in, text); ++line) {
-    if (auto entry = parse_line(text, line, file)) {
-      entries.push_back(std::move(*entry));
-    }
-  }
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   if (in.bad()) {
     throw ConfigError(file, "reading failed");
   }
-  return entries;
+  return parse_env_text(text, file);
 }
 
 }  // namespace cryptometrics::config
