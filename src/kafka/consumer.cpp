@@ -57,6 +57,8 @@ struct Consumer::Client {
   void hand_over(const rd_kafka_message_t& message);
   void rebalance(rd_kafka_resp_err_t error, rd_kafka_topic_partition_list_t* partitions);
   void report_error(rd_kafka_resp_err_t error, const char* reason);
+  void committed(rd_kafka_resp_err_t error, const rd_kafka_topic_partition_list_t* offsets);
+  void statistics(std::string_view json);
 
   boost::asio::io_context& io;
   ConsumerHandler& handler;
@@ -73,7 +75,14 @@ struct Consumer::Client {
   bool drain_scheduled = false;
   std::size_t assigned_partitions = 0;
   bool awaiting_assignment = true;
-  std::string error;  // the latest client-level error, cleared when messages flow again
+  // The latest client-level error, cleared when messages flow again; when it is about reaching
+  // the brokers, also once they answer again: the group assigns partitions, or the statistics
+  // show them connected.
+  std::string error;
+  bool error_is_connection = false;
+  // Why the latest offset commit failed; cleared by the next one that succeeds or a new
+  // assignment.
+  std::string commit_error;
 };
 
 void Consumer::Client::schedule_drain() {
@@ -156,6 +165,11 @@ void Consumer::Client::rebalance(rd_kafka_resp_err_t reason,
     auto assigned = to_vector(partitions);
     spdlog::info("Kafka assigned partitions {}; reading their stored offsets",
                  describe(assigned));
+    // A new generation of the group: the coordinator answers, and commits that failed for the
+    // previous one (UNKNOWN_MEMBER_ID after a session timeout) no longer matter, their offsets
+    // being stored with the rows.
+    if (error_is_connection) error.clear();
+    commit_error.clear();
     awaiting_assignment = true;
     handler.on_assigned(std::move(assigned));
     return;
@@ -178,6 +192,54 @@ void Consumer::Client::report_error(rd_kafka_resp_err_t code, const char* reason
     spdlog::warn("Kafka consumer on topic {}: {}", topic, text);
   }
   error = text;
+  error_is_connection = code == RD_KAFKA_RESP_ERR__TRANSPORT ||
+                        code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN ||
+                        code == RD_KAFKA_RESP_ERR__RESOLVE;
+}
+
+void Consumer::Client::committed(rd_kafka_resp_err_t code,
+                                 const rd_kafka_topic_partition_list_t* offsets) {
+  // Nothing new to commit: no request was made, so it says nothing about the broker.
+  if (code == RD_KAFKA_RESP_ERR__NO_OFFSET) return;
+  std::string failure;
+  if (code != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    failure = std::string{rd_kafka_err2name(code)} + ": " + error_text(code);
+  } else if (offsets != nullptr) {
+    for (int i = 0; i < offsets->cnt && failure.empty(); ++i) {
+      const auto& entry = offsets->elems[i];
+      if (entry.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        failure = std::string{entry.topic} + "[" + std::to_string(entry.partition) + "] at " +
+                  std::to_string(entry.offset) + ": " + rd_kafka_err2name(entry.err) + ": " +
+                  error_text(entry.err);
+      }
+    }
+  }
+  if (failure.empty()) {
+    if (!commit_error.empty()) spdlog::info("Kafka offset commits succeed again");
+  } else if (commit_error.empty()) {
+    // librdkafka logs each failure itself (COMMITFAIL); this marks the start of a run of them.
+    spdlog::warn(
+        "Kafka offset commit failed: {}; the rows keep their offsets, so nothing is lost or "
+        "stored twice meanwhile",
+        failure);
+  }
+  commit_error = std::move(failure);
+}
+
+// librdkafka reports a broker it cannot reach through the error callback, but not its return;
+// on a quiet topic no message would come to clear the error. Its statistics list every broker
+// with the state of its connection ("state":"UP", "DOWN", ...), and no other field of them is
+// named "state" with those upper-case values: the keys are matched as text, which needs no JSON
+// parser in this library. Connections not needed stay INIT, which does not hold the error.
+void Consumer::Client::statistics(std::string_view json) {
+  if (error.empty() || !error_is_connection) return;
+  const auto has = [json](std::string_view state) {
+    return json.find("\"state\":\"" + std::string{state} + "\"") != std::string_view::npos;
+  };
+  if (has("UP") && !has("DOWN") && !has("TRY_CONNECT") && !has("CONNECT")) {
+    spdlog::info("Kafka consumer on topic {}: the brokers answer again", topic);
+    error.clear();
+  }
 }
 
 Consumer::Consumer(boost::asio::io_context& io, const ConsumerSettings& settings,
@@ -196,6 +258,11 @@ Consumer::Consumer(boost::asio::io_context& io, const ConsumerSettings& settings
       // A restarted process rejoins within seconds instead of waiting out the default 45 s.
       {"session.timeout.ms", "10000"},
       {"heartbeat.interval.ms", "1000"},
+      // librdkafka doubles the pause between attempts to reach a broker up to this; its default
+      // of 10 s made the service take up to 10 s more than the outage to notice the broker back.
+      {"reconnect.backoff.max.ms", "1000"},
+      // Only read while an error is reported, to see the brokers back (Client::statistics).
+      {"statistics.interval.ms", "1000"},
       {"queued.min.messages", std::to_string(kQueuedMessages)},
       {"queued.max.messages.kbytes", std::to_string(kQueuedKibibytes)},
       {"max.partition.fetch.bytes", std::to_string(kPartitionFetchBytes)},
@@ -206,6 +273,13 @@ Consumer::Consumer(boost::asio::io_context& io, const ConsumerSettings& settings
   rd_kafka_conf_set_rebalance_cb(
       conf, [](rd_kafka_t*, rd_kafka_resp_err_t reason, rd_kafka_topic_partition_list_t* list,
                void* opaque) { static_cast<Client*>(opaque)->rebalance(reason, list); });
+  rd_kafka_conf_set_offset_commit_cb(
+      conf, [](rd_kafka_t*, rd_kafka_resp_err_t code, rd_kafka_topic_partition_list_t* offsets,
+               void* opaque) { static_cast<Client*>(opaque)->committed(code, offsets); });
+  rd_kafka_conf_set_stats_cb(conf, [](rd_kafka_t*, char* json, std::size_t length, void* opaque) {
+    static_cast<Client*>(opaque)->statistics({json, length});
+    return 0;  // librdkafka frees the text
+  });
   rd_kafka_conf_set_error_cb(conf, [](rd_kafka_t*, int code, const char* reason, void* opaque) {
     static_cast<Client*>(opaque)->report_error(static_cast<rd_kafka_resp_err_t>(code), reason);
   });
@@ -336,12 +410,15 @@ Consumer::Status Consumer::status() const {
     status.state = "closed";
   } else if (!client_->error.empty()) {
     status.state = "error: " + client_->error;
+  } else if (!client_->commit_error.empty()) {
+    status.state = "error: committing offsets: " + client_->commit_error;
   } else if (client_->awaiting_assignment) {
     status.state = "waiting for assignment";
   } else {
     status.state = "assigned";
   }
-  status.ready = !client_->closed && !client_->awaiting_assignment && client_->error.empty();
+  status.ready = !client_->closed && !client_->awaiting_assignment && client_->error.empty() &&
+                 client_->commit_error.empty();
   return status;
 }
 

@@ -10,6 +10,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "kafka/client_config.h"
 
@@ -88,6 +89,26 @@ void EmbeddedBroker::set_down() {
 void EmbeddedBroker::set_up() {
   throw_if_failed(rd_kafka_mock_broker_set_up(cluster_->mock.get(), kBrokerId),
                   "bring the broker up");
+}
+
+void EmbeddedBroker::set_round_trip(std::chrono::milliseconds round_trip) {
+  throw_if_failed(rd_kafka_mock_broker_set_rtt(cluster_->mock.get(), kBrokerId,
+                                               static_cast<int>(round_trip.count())),
+                  "set the round trip to " + std::to_string(round_trip.count()) + " ms");
+}
+
+void EmbeddedBroker::push_request_errors(KafkaApi api, std::size_t count,
+                                         rd_kafka_resp_err_t error) {
+  const std::vector<rd_kafka_resp_err_t> errors(count, error);
+  // Returns nothing: it only appends to the cluster's error stack for that API.
+  rd_kafka_mock_push_request_errors_array(cluster_->mock.get(), static_cast<std::int16_t>(api),
+                                          errors.size(), errors.data());
+  spdlog::info("embedded Kafka broker: the next {} requests of API key {} fail with {}", count,
+               static_cast<int>(api), rd_kafka_err2name(error));
+}
+
+void EmbeddedBroker::clear_request_errors(KafkaApi api) {
+  rd_kafka_mock_clear_request_errors(cluster_->mock.get(), static_cast<std::int16_t>(api));
 }
 
 }  // namespace cryptometrics::kafka

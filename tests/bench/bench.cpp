@@ -28,7 +28,7 @@
 #include "bench/figures.h"
 #include "kafka/embedded_broker.h"
 #include "kafka/producer.h"
-#include "market/timestamp.h"
+#include "kafka/quote_payloads.h"
 #include "simulator/random_walk.h"
 #include "simulator/simulator.h"
 #include "support/http_client.h"
@@ -111,21 +111,6 @@ Options parse_options(int argc, char** argv) {
 }
 
 void say(const std::string& line) { std::cerr << "bench: " << line << std::endl; }
-
-// The quotes of the three pairs, interleaved, as the simulator encodes them.
-std::vector<std::string> make_payloads(std::int64_t count) {
-  std::vector<simulator::RandomWalk> walks;
-  for (std::size_t i = 0; i < kPairs.size(); ++i) walks.emplace_back(kPairs[i], 42 + i);
-  std::vector<std::string> payloads;
-  payloads.reserve(static_cast<std::size_t>(count));
-  const auto start = std::chrono::time_point_cast<std::chrono::microseconds>(
-      std::chrono::system_clock::now());
-  for (std::int64_t i = 0; i < count; ++i) {
-    const market::Timestamp stamp = start + std::chrono::microseconds{i};
-    payloads.push_back(simulator::encode_quote(walks[i % walks.size()].next(stamp)));
-  }
-  return payloads;
-}
 
 void produce_all(kafka::Producer& producer, const std::vector<std::string>& payloads,
                  int partitions) {
@@ -527,7 +512,7 @@ int run(const Options& options) {
   spdlog::set_default_logger(spdlog::stderr_logger_st("bench"));
   say(fmt::format("{} quotes of {} pairs over {} partitions, {} repetitions", options.quotes,
                   kPairs.size(), options.partitions, options.repeat));
-  const auto payloads = make_payloads(options.quotes);
+  const auto payloads = testing::make_quote_payloads(kPairs, options.quotes);
   PostgresServer postgres{PostgresServer::Durability::full};
   std::vector<Repetition> runs;
   for (int number = 1; number <= options.repeat; ++number) {
