@@ -5,12 +5,15 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <string>
 #include <thread>
 
+#include "kafka/producer.h"
+#include "kafka/quote_payloads.h"
 #include "support/process.h"
 #include "support/service.h"
 #include "support/temp_dir.h"
@@ -247,6 +250,52 @@ TEST(Binary, KillNineThenRestartLosesAndDuplicatesNothing) {
   expect_consistent_rows(directory / "metrics.db");
   SQLite::Database database{(directory / "metrics.db").string()};
   EXPECT_EQ(database.execAndGet("SELECT COUNT(*) FROM crypto_metrics").getInt64(), delivered);
+}
+
+TEST(Binary, SigtermAtFullRateDrainsCommitsAndExitsZeroWithinFiveSeconds) {
+  testing::TempDir directory;
+  KafkaDev broker{directory};
+  // About 10 MB: within what the embedded broker keeps on its 3 partitions.
+  constexpr std::int64_t kQuotes = 100'000;
+  {
+    kafka::Producer producer{broker.bootstrap_servers()};
+    const auto payloads = testing::make_quote_payloads({"BTC-USD", "ETH-USD", "LTC-USD"}, kQuotes);
+    for (std::size_t i = 0; i < payloads.size(); ++i) {
+      const auto partition = static_cast<std::int32_t>(i % 3);
+      while (!producer.produce("crypto_prices", partition, "", payloads[i])) producer.poll();
+    }
+    ASSERT_EQ(producer.flush(60s), 0);
+  }
+  const std::map<std::string, std::string> environment = {
+      {"KAFKA_BOOTSTRAP_SERVERS", broker.bootstrap_servers()}};
+  std::int64_t stored_at_stop = 0;
+  {
+    Service service{directory, environment};
+    // Mid-stream: consuming as fast as it can, with rows waiting for storage.
+    service.wait_for("/metrics", [](const json& body) {
+      std::int64_t sum = 0;
+      for (const auto& pair : body["pairs"]) sum += pair["count"].get<std::int64_t>();
+      return sum >= 20'000;
+    });
+    const auto signalled = std::chrono::steady_clock::now();
+    service.process().send_signal(SIGTERM);
+    const auto code = service.process().wait(30s);
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - signalled;
+    ASSERT_EQ(code, 0) << service.process().stderr_text();
+    EXPECT_LT(took.count(), 5.0);
+    SQLite::Database database{(directory / "metrics.db").string()};
+    stored_at_stop = database.execAndGet("SELECT COUNT(*) FROM crypto_metrics").getInt64();
+    EXPECT_LT(stored_at_stop, kQuotes) << "the stop came too late to be under load";
+    std::cout << "figures: SIGTERM after " << stored_at_stop << " of " << kQuotes
+              << " quotes stored, exit 0 after " << took.count() << " s\n";
+  }
+  // What was accepted before the stop was stored; the rest is read after a restart, once.
+  Service again{directory, environment};
+  again.wait_for_total(kQuotes, 120s);
+  EXPECT_EQ(again.stop(), 0);
+  expect_consistent_rows(directory / "metrics.db");
+  SQLite::Database database{(directory / "metrics.db").string()};
+  EXPECT_EQ(database.execAndGet("SELECT COUNT(*) FROM crypto_metrics").getInt64(), kQuotes);
 }
 
 }  // namespace
