@@ -8,6 +8,7 @@
 #include "app/commands.h"
 #include "app/storage_factory.h"
 #include "http/server.h"
+#include "http/stored_history.h"
 #include "kafka/embedded_broker.h"
 #include "kafka/producer.h"
 #include "metrics/book.h"
@@ -55,7 +56,18 @@ int run_service(const config::Settings& settings) {
                              .assigned_partitions = kafka.assigned_partitions,
                              .storage = storage_thread.status(),
                          };
-                       }}};
+                       },
+                       .figures = [&] {
+                         const auto& counters = ingestor.counters();
+                         return http::ServiceFigures{
+                             .quotes_accepted = counters.accepted,
+                             .quotes_rejected = counters.rejected_by_kind,
+                             .messages_stored = counters.stored,
+                             .storage = storage_thread.status(),
+                             .consumer_lag = ingestor.kafka_lag(),
+                         };
+                       },
+                       .history = http::stored_history(storage_thread, io)}};
   const boost::asio::ip::tcp::endpoint endpoint{
       boost::asio::ip::make_address(settings.http_host), settings.http_port};
   http::Server server{io, endpoint, router};

@@ -11,6 +11,7 @@
 
 #include "http/json_response.h"
 #include "http/latency_json.h"
+#include "http/path_segment.h"
 #include "market/pair.h"
 
 namespace cryptometrics::http {
@@ -19,33 +20,6 @@ namespace {
 
 namespace beast_http = boost::beast::http;
 using beast_http::status;
-
-std::optional<int> hex_value(char digit) {
-  if (digit >= '0' && digit <= '9') return digit - '0';
-  if (digit >= 'a' && digit <= 'f') return digit - 'a' + 10;
-  if (digit >= 'A' && digit <= 'F') return digit - 'A' + 10;
-  return std::nullopt;
-}
-
-// One path segment with its %XX escapes decoded; nullopt when a '%' is not followed by two hex
-// digits. Decoding per segment keeps an escaped '/' (%2F) from splitting a segment in two.
-std::optional<std::string> decode_segment(std::string_view segment) {
-  std::string decoded;
-  decoded.reserve(segment.size());
-  for (std::size_t i = 0; i < segment.size(); ++i) {
-    if (segment[i] != '%') {
-      decoded.push_back(segment[i]);
-      continue;
-    }
-    if (i + 2 >= segment.size()) return std::nullopt;
-    const auto high = hex_value(segment[i + 1]);
-    const auto low = hex_value(segment[i + 2]);
-    if (!high || !low) return std::nullopt;
-    decoded.push_back(static_cast<char>(*high * 16 + *low));
-    i += 2;
-  }
-  return decoded;
-}
 
 Response malformed_escape(unsigned version) {
   return error_response(status::bad_request, version, "malformed percent-encoding in the path");
@@ -76,6 +50,17 @@ Response latency(const metrics::LatencyHistogram& histogram, unsigned version) {
 
 Response health(unsigned version) {
   return json_response(status::ok, version, R"({"status":"ok"})");
+}
+
+Response prometheus(const Sources& sources, const RequestCounts& requests, unsigned version) {
+  Response response{status::ok, version};
+  response.set(beast_http::field::server, "crypto-metrics");
+  response.set(beast_http::field::content_type, kPrometheusContentType);
+  response.set(beast_http::field::cache_control, "no-store");
+  response.body() = prometheus_text(sources.figures ? sources.figures() : ServiceFigures{},
+                                    sources.latency, requests);
+  response.prepare_payload();
+  return response;
 }
 
 Response readiness(const Readiness& state, unsigned version) {
@@ -111,8 +96,8 @@ bool carries_body(const Request& request) {
 }
 
 // The query string and one trailing slash are ignored: "/metrics/?x=1" is "/metrics".
-Response route(const Sources& sources, MetricsBodies& metrics_bodies, std::string_view target,
-               unsigned version) {
+Response route(const Sources& sources, MetricsBodies& metrics_bodies,
+               const RequestCounts& requests, std::string_view target, unsigned version) {
   std::string_view path = target.substr(0, target.find('?'));
   if (!path.starts_with('/')) {
     return error_response(status::bad_request, version, "the request target must be a path");
@@ -132,6 +117,7 @@ Response route(const Sources& sources, MetricsBodies& metrics_bodies, std::strin
   if (*name == "latency") return latency(sources.latency, version);
   if (*name == "healthz") return health(version);
   if (*name == "readyz") return readiness(sources.readiness(), version);
+  if (*name == "prometheus") return prometheus(sources, requests, version);
   return not_found(version);
 }
 
@@ -140,6 +126,47 @@ Response route(const Sources& sources, MetricsBodies& metrics_bodies, std::strin
 Router::Router(Sources sources) : sources_{std::move(sources)}, metrics_bodies_{sources_.book} {}
 
 Response Router::handle(const Request& request) {
+  Response response = respond(request);
+  const auto target = request.target();
+  request_counts_.record(route_label({target.data(), target.size()}), response.result_int());
+  return response;
+}
+
+void Router::handle(const Request& request, Answer answer) {
+  const beast_http::verb method = request.method();
+  const auto target = request.target();
+  const std::string_view target_text{target.data(), target.size()};
+  const bool plain_get = (method == beast_http::verb::get || method == beast_http::verb::head) &&
+                         !carries_body(request);
+  auto history = plain_get ? read_history_request(target_text) : std::nullopt;
+  if (!history) return answer(handle(request));
+
+  const unsigned version = request.version();
+  auto finish = [this, label = route_label(target_text), head = method == beast_http::verb::head,
+                 answer = std::move(answer)](Response response) {
+    // Content-Length stays that of the GET body, as HEAD requires.
+    if (head) response.body().clear();
+    request_counts_.record(label, response.result_int());
+    answer(std::move(response));
+  };
+  if (const auto* problem = std::get_if<std::string>(&*history)) {
+    return finish(error_response(status::bad_request, version, *problem));
+  }
+  if (!sources_.history) {
+    return finish(error_response(status::service_unavailable, version, "no stored history"));
+  }
+  const HistoryQuery& query = std::get<HistoryQuery>(*history);
+  sources_.history(
+      query, [finish = std::move(finish), pair = query.pair, version](HistoryResult result) {
+        if (const auto* rows = std::get_if<std::vector<storage::QuoteRow>>(&result)) {
+          return finish(json_response(status::ok, version, history_json(pair, *rows)));
+        }
+        finish(error_response(status::service_unavailable, version,
+                              "storage cannot answer: " + std::get<std::string>(result)));
+      });
+}
+
+Response Router::respond(const Request& request) {
   const unsigned version = request.version();
   const beast_http::verb method = request.method();
   if (method != beast_http::verb::get && method != beast_http::verb::head) {
@@ -153,7 +180,8 @@ Response Router::handle(const Request& request) {
     return error_response(status::bad_request, version, "a GET or HEAD request carries no body");
   }
   const auto target = request.target();
-  Response response = route(sources_, metrics_bodies_, {target.data(), target.size()}, version);
+  Response response =
+      route(sources_, metrics_bodies_, request_counts_, {target.data(), target.size()}, version);
   if (method == beast_http::verb::head) {
     // Content-Length stays that of the GET body, as HEAD requires.
     response.body().clear();

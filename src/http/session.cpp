@@ -100,10 +100,15 @@ void Session::read_request() {
 void Session::on_header(beast::error_code error, std::size_t /*bytes_read*/) {
   if (!error) {
     const Request& request = parser_->get();
-    Response response = router_.handle(request);
     // A body left unread would be taken for the next request: the connection ends instead.
-    response.keep_alive(request.keep_alive() && parser_->is_done());
-    return write(std::move(response));
+    const bool keep_alive = request.keep_alive() && parser_->is_done();
+    // The answer may come later (a route that reads storage). Beast times only pending
+    // operations, so no deadline runs meanwhile: storage bounds its own queries, and write()
+    // gives the answer request_timeout. The connection does not count as idle meanwhile.
+    return router_.handle(request, [self = shared_from_this(), keep_alive](Response response) {
+      response.keep_alive(keep_alive);
+      self->write(std::move(response));
+    });
   }
   log_end(error);
   const auto status = status_for(error);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -420,6 +421,32 @@ Consumer::Status Consumer::status() const {
   status.ready = !client_->closed && !client_->awaiting_assignment && client_->error.empty() &&
                  client_->commit_error.empty();
   return status;
+}
+
+std::vector<PartitionLag> Consumer::lag() const {
+  std::vector<PartitionLag> lags;
+  if (client_->closed) return lags;
+  rd_kafka_topic_partition_list_t* assignment = nullptr;
+  if (rd_kafka_assignment(client_->handle, &assignment) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return lags;
+  }
+  rd_kafka_position(client_->handle, assignment);
+  for (int i = 0; i < assignment->cnt; ++i) {
+    const auto& entry = assignment->elems[i];
+    std::int64_t low = RD_KAFKA_OFFSET_INVALID;
+    std::int64_t high = RD_KAFKA_OFFSET_INVALID;
+    // Before the first message of a partition its position is not known yet.
+    if (entry.offset < 0 ||
+        rd_kafka_get_watermark_offsets(client_->handle, entry.topic, entry.partition, &low,
+                                       &high) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+        high < 0) {
+      continue;
+    }
+    lags.push_back(
+        {{entry.topic, entry.partition}, std::max<std::int64_t>(high - entry.offset, 0)});
+  }
+  rd_kafka_topic_partition_list_destroy(assignment);
+  return lags;
 }
 
 }  // namespace cryptometrics::kafka

@@ -88,6 +88,10 @@ class Consumer {
 
   Status status() const;
 
+  // Per assigned partition that has been read from, the distance from the read position to the
+  // end of the partition as the latest fetch saw it: librdkafka's cached figures, no request.
+  std::vector<PartitionLag> lag() const;
+
  private:
   struct Client;
   std::unique_ptr<Client> client_;

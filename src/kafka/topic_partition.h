@@ -13,4 +13,12 @@ struct TopicPartition {
   auto operator<=>(const TopicPartition&) const = default;
 };
 
+// How many messages of a partition lie between what was read and its end.
+struct PartitionLag {
+  TopicPartition partition;
+  std::int64_t messages = 0;
+
+  bool operator==(const PartitionLag&) const = default;
+};
+
 }  // namespace cryptometrics::kafka

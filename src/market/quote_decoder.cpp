@@ -53,7 +53,7 @@ const JsonField* find(const TopLevelFields& fields, std::string_view name) {
 }
 
 Rejection missing(std::string_view name) {
-  return Rejection{"missing field '" + std::string{name} + "'"};
+  return Rejection{RejectionKind::missing_field, "missing field '" + std::string{name} + "'"};
 }
 
 Step<std::string> read_pair(const TopLevelFields& fields, std::string_view name) {
@@ -62,12 +62,14 @@ Step<std::string> read_pair(const TopLevelFields& fields, std::string_view name)
     return missing(name);
   }
   if (field->kind != JsonField::Kind::string) {
-    return Rejection{"field '" + std::string{name} + "' must be a string"};
+    return Rejection{RejectionKind::wrong_type,
+                     "field '" + std::string{name} + "' must be a string"};
   }
   auto pair = normalize_pair(field->text);
   if (!pair) {
-    return Rejection{std::string{name} + " " + quoted(field->text) +
-                     " is not BASE-QUOTE of 2 to 12 letters or digits"};
+    return Rejection{RejectionKind::bad_pair,
+                     std::string{name} + " " + quoted(field->text) +
+                         " is not BASE-QUOTE of 2 to 12 letters or digits"};
   }
   return std::move(*pair);
 }
@@ -78,28 +80,30 @@ Step<Decimal> read_price(const TopLevelFields& fields, std::string_view name) {
     return missing(name);
   }
   if (field->kind != JsonField::Kind::number && field->kind != JsonField::Kind::string) {
-    return Rejection{"field '" + std::string{name} + "' must be a number or a decimal string"};
+    return Rejection{RejectionKind::wrong_type,
+                     "field '" + std::string{name} + "' must be a number or a decimal string"};
   }
   const std::string prefix = std::string{name} + " " + quoted(field->text);
   const auto parsed = Decimal::parse(field->text);
   if (const auto* error = std::get_if<DecimalError>(&parsed)) {
     switch (*error) {
       case DecimalError::malformed:
-        return Rejection{prefix + " is not a decimal number"};
+        return Rejection{RejectionKind::bad_price, prefix + " is not a decimal number"};
       case DecimalError::not_finite:
-        return Rejection{prefix + " is not finite"};
+        return Rejection{RejectionKind::bad_price, prefix + " is not finite"};
       case DecimalError::out_of_range:
         // Out of range either way; a huge negative price is wrong first for its sign.
-        return Rejection{prefix +
-                         (field->text.starts_with('-') ? " is not positive" : " is too large")};
+        return Rejection{
+            RejectionKind::bad_price,
+            prefix + (field->text.starts_with('-') ? " is not positive" : " is too large")};
     }
   }
   const Decimal price = std::get<Decimal>(parsed);
   if (!price.is_positive()) {
-    return Rejection{prefix + " is not positive"};
+    return Rejection{RejectionKind::bad_price, prefix + " is not positive"};
   }
   if (price >= Decimal::from_integer(kMaxPrice)) {
-    return Rejection{prefix + " is too large"};
+    return Rejection{RejectionKind::bad_price, prefix + " is too large"};
   }
   return price;
 }
@@ -110,7 +114,8 @@ Step<Timestamp> read_time(const TopLevelFields& fields, const Format& format,
   const JsonField* field = find(fields, format.time);
   if (field == nullptr || field->kind == JsonField::Kind::null) {
     if (!broker_timestamp) {
-      return Rejection{"missing field '" + name + "' and no broker timestamp"};
+      return Rejection{RejectionKind::missing_field,
+                       "missing field '" + name + "' and no broker timestamp"};
     }
     return *broker_timestamp;
   }
@@ -118,12 +123,14 @@ Step<Timestamp> read_time(const TopLevelFields& fields, const Format& format,
     if (const auto epoch = parse_epoch_seconds(field->text)) {
       return *epoch;
     }
-    return Rejection{name + " " + quoted(field->text) +
-                     " is not epoch seconds within years 1970 to 9999"};
+    return Rejection{
+        RejectionKind::bad_timestamp,
+        name + " " + quoted(field->text) + " is not epoch seconds within years 1970 to 9999"};
   }
   if (field->kind != JsonField::Kind::string) {
-    return Rejection{"field '" + name + "' must be " +
-                     (format.epoch_seconds_allowed ? "a number or a string" : "a string")};
+    return Rejection{RejectionKind::wrong_type,
+                     "field '" + name + "' must be " +
+                         (format.epoch_seconds_allowed ? "a number or a string" : "a string")};
   }
   if (format.epoch_seconds_allowed) {
     if (const auto epoch = parse_epoch_seconds(field->text)) {
@@ -133,9 +140,10 @@ Step<Timestamp> read_time(const TopLevelFields& fields, const Format& format,
   if (const auto time = parse_rfc3339(field->text)) {
     return *time;
   }
-  return Rejection{
-      name + " " + quoted(field->text) +
-      (format.epoch_seconds_allowed ? " is not epoch seconds or RFC 3339" : " is not RFC 3339")};
+  return Rejection{RejectionKind::bad_timestamp,
+                   name + " " + quoted(field->text) +
+                       (format.epoch_seconds_allowed ? " is not epoch seconds or RFC 3339"
+                                                     : " is not RFC 3339")};
 }
 
 Decoded decode_fields(const TopLevelFields& fields, const Format& format,
@@ -155,8 +163,9 @@ Decoded decode_fields(const TopLevelFields& fields, const Format& format,
   const Decimal bid_price = std::get<Decimal>(bid);
   const Decimal ask_price = std::get<Decimal>(ask);
   if (ask_price < bid_price) {
-    return Rejection{std::string{format.ask} + " " + ask_price.to_string() + " is below " +
-                     std::string{format.bid} + " " + bid_price.to_string()};
+    return Rejection{RejectionKind::ask_below_bid,
+                     std::string{format.ask} + " " + ask_price.to_string() + " is below " +
+                         std::string{format.bid} + " " + bid_price.to_string()};
   }
   const auto time = read_time(fields, format, broker_timestamp);
   if (const auto* rejection = std::get_if<Rejection>(&time)) {
@@ -167,6 +176,28 @@ Decoded decode_fields(const TopLevelFields& fields, const Format& format,
 }
 
 }  // namespace
+
+std::string_view rejection_kind_name(RejectionKind kind) {
+  switch (kind) {
+    case RejectionKind::malformed:
+      return "malformed";
+    case RejectionKind::missing_field:
+      return "missing_field";
+    case RejectionKind::wrong_type:
+      return "wrong_type";
+    case RejectionKind::bad_pair:
+      return "bad_pair";
+    case RejectionKind::bad_price:
+      return "bad_price";
+    case RejectionKind::ask_below_bid:
+      return "ask_below_bid";
+    case RejectionKind::bad_timestamp:
+      return "bad_timestamp";
+    case RejectionKind::not_ticker:
+      return "not_ticker";
+  }
+  return "unknown";
+}
 
 Decoded decode_quote(std::string_view payload, std::optional<Timestamp> broker_timestamp) {
   auto read = read_top_level_fields(payload);
@@ -179,7 +210,7 @@ Decoded decode_quote(std::string_view payload, std::optional<Timestamp> broker_t
     return decode_fields(fields, kOriginalFormat, broker_timestamp);
   }
   if (type->kind != JsonField::Kind::string || type->text != "ticker") {
-    return Rejection{"not a ticker message: type " + shown(*type)};
+    return Rejection{RejectionKind::not_ticker, "not a ticker message: type " + shown(*type)};
   }
   return decode_fields(fields, kTickerFormat, broker_timestamp);
 }

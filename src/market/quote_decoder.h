@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,8 +11,27 @@
 
 namespace cryptometrics::market {
 
+// What kind of fault a rejected message had: a fixed set, to count rejections by (the reasons
+// themselves quote the message, so they cannot be labels).
+enum class RejectionKind {
+  malformed,  // not JSON, not an object, a field twice
+  missing_field,
+  wrong_type,  // a field of the wrong JSON type
+  bad_pair,
+  bad_price,  // not a decimal, not finite, not positive, too large
+  ask_below_bid,
+  bad_timestamp,
+  not_ticker,  // a Coinbase message of another type
+};
+
+inline constexpr std::size_t kRejectionKinds = 8;
+
+// The kind's name in snake case ("ask_below_bid").
+std::string_view rejection_kind_name(RejectionKind kind);
+
 // Why a message was not accepted, in words an operator can act on ("ask 10.5 is below bid 11").
 struct Rejection {
+  RejectionKind kind = RejectionKind::malformed;
   std::string reason;
 
   bool operator==(const Rejection&) const = default;

@@ -133,21 +133,24 @@ std::variant<TopLevelFields, Rejection> read_top_level_fields(std::string_view p
     FieldCollector collector{replaced_numbers};
     if (Json::sax_parse(text.begin(), text.end(), &collector)) {
       if (!collector.is_object()) {
-        return Rejection{"not a JSON object"};
+        return Rejection{RejectionKind::malformed, "not a JSON object"};
       }
       if (collector.duplicate()) {
-        return Rejection{"duplicate field '" + excerpt(*collector.duplicate(), kKeyExcerpt) + "'"};
+        return Rejection{RejectionKind::malformed,
+                         "duplicate field '" + excerpt(*collector.duplicate(), kKeyExcerpt) + "'"};
       }
       return std::move(collector.fields());
     }
     const auto& overflow = collector.overflow();
     if (!overflow) {
-      return Rejection{"not JSON: " + excerpt(without_exception_id(collector.parser_message()),
+      return Rejection{RejectionKind::malformed,
+                       "not JSON: " + excerpt(without_exception_id(collector.parser_message()),
                                               kParserMessageExcerpt)};
     }
     if (attempt == kMaxOverflowingNumbers) {
-      return Rejection{"not JSON: more than " + std::to_string(kMaxOverflowingNumbers) +
-                       " numbers too large for a double"};
+      return Rejection{RejectionKind::malformed, "not JSON: more than " +
+                                                     std::to_string(kMaxOverflowingNumbers) +
+                                                     " numbers too large for a double"};
     }
     text.replace(overflow->end - overflow->text.size(), overflow->text.size(), "0");
     replaced_numbers.emplace(overflow->ordinal, overflow->text);

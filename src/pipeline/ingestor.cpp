@@ -168,6 +168,7 @@ void Ingestor::on_message(const kafka::Message& message) {
     pending_.rejections.push_back(
         {std::string{message.payload}, std::move(rejection.reason), std::move(source), now()});
     ++counters_.rejected;
+    ++counters_.rejected_by_kind[static_cast<std::size_t>(rejection.kind)];
   }
 
   if (!writing_ && pending_messages() >= settings_.max_batch) {

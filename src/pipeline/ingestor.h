@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -13,6 +14,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "kafka/consumer.h"
+#include "market/quote_decoder.h"
 #include "metrics/book.h"
 #include "metrics/latency_histogram.h"
 #include "pipeline/rejection_log.h"
@@ -38,6 +40,7 @@ struct IngestorSettings {
 struct IngestCounters {
   std::uint64_t accepted = 0;
   std::uint64_t rejected = 0;
+  std::array<std::uint64_t, market::kRejectionKinds> rejected_by_kind{};  // by RejectionKind
   std::uint64_t stored = 0;   // messages (quotes and rejections) durable in storage
   std::uint64_t skipped = 0;  // delivered again by Kafka but already stored
 };
@@ -60,6 +63,7 @@ class Ingestor final : private kafka::ConsumerHandler {
   void stop(std::function<void()> done);
 
   kafka::Consumer::Status kafka_status() const { return consumer_.status(); }
+  std::vector<kafka::PartitionLag> kafka_lag() const { return consumer_.lag(); }
   const IngestCounters& counters() const { return counters_; }
   // Since start, for each accepted quote with a Kafka timestamp: from that timestamp to its
   // metrics being in the book, and so visible over HTTP, which reads the book on the same loop.

@@ -38,6 +38,11 @@ class Storage {
   // Per pair, the latest row and at least its last `window` mid prices, oldest first.
   virtual std::vector<metrics::History> load_histories(std::size_t window) = 0;
 
+  // The stored rows of `pair`, newest (last processed) first, at most `limit`, only those whose
+  // quote timestamp is at or after `since` when given.
+  virtual std::vector<QuoteRow> history(const std::string& pair, std::size_t limit,
+                                        std::optional<market::Timestamp> since) = 0;
+
   // The next offset of every partition of `topic` that has stored messages.
   virtual std::vector<PartitionOffset> load_offsets(std::string_view topic) = 0;
 

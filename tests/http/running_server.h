@@ -19,6 +19,8 @@ class RunningServer {
   RunningServer& operator=(const RunningServer&) = delete;
 
   unsigned short port() const;
+  // The event loop the server runs on, for sources that answer on it later.
+  boost::asio::io_context& io() { return io_; }
 
   // Calls Server::stop() and waits up to `timeout` for io_context::run() to return; true when
   // it did.

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "history_checks.h"
 #include "market/timestamp.h"
 #include "sqlite_test_rows.h"
 #include "storage/migrations.h"
@@ -121,6 +122,25 @@ TEST_F(PostgresStoreTest, WritesQuotesExactly) {
             (Rows{{"BTC-USD", "46396.27", "46535.3", "46465.785", "139.03",
                    "99999999999999.999999999999", "0.000000000001", "139.03", "46465.785123456789",
                    "8", "2026-11-24 10:54:05.014566", "crypto_prices", "2", "7"}}));
+}
+
+TEST_F(PostgresStoreTest, ReadsAPairsHistoryNewestFirstWithinLimitAndSince) {
+  check_history(*store_);
+}
+
+TEST_F(PostgresStoreTest, ReadsHistoryRowsWithoutKafkaProvenance) {
+  store_->migrate();
+  // A row as the proof of concept wrote it.
+  server_->query(
+      "INSERT INTO crypto_metrics (pair, bid, ask, mid_price, spread, highest_bid, lowest_ask,"
+      " max_spread, moving_avg, quote_count, \"timestamp\") VALUES ('BTC-USD', 1, 2, 1.5, 1, 1,"
+      " 2, 1, 1.5, 1, '2026-01-01T00:00:00Z') RETURNING id");
+
+  const std::vector<QuoteRow> rows = store_->history("BTC-USD", 10, std::nullopt);
+
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].source, (Source{"", -1, -1}));
+  EXPECT_EQ(rows[0].metrics.mid_price, decimal("1.5"));
 }
 
 TEST_F(PostgresStoreTest, ReadsBackWhatItWrote) {

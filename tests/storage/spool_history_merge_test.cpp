@@ -58,5 +58,28 @@ TEST(MergeHistories, IgnoresPostgresMidPricesThatDoNotLeadUpToTheSpools) {
   EXPECT_EQ(merged[0].recent_mid_prices, mid_prices(15, 16));
 }
 
+// Rows of BTC-USD at these offsets, newest first as the stores give them.
+std::vector<QuoteRow> rows_at(const std::vector<std::int64_t>& offsets) {
+  std::vector<QuoteRow> rows;
+  for (const std::int64_t offset : offsets) rows.push_back(quote_row("BTC-USD", offset));
+  return rows;
+}
+
+TEST(MergeRows, PutsTheSpoolsNewerRowsBeforePostgresOnesWithinTheLimit) {
+  EXPECT_EQ(merge_rows(rows_at({5, 4, 3}), rows_at({7, 6}), 10), rows_at({7, 6, 5, 4, 3}));
+  EXPECT_EQ(merge_rows(rows_at({5, 4, 3}), rows_at({7, 6}), 3), rows_at({7, 6, 5}));
+  EXPECT_EQ(merge_rows(rows_at({5, 4, 3}), rows_at({7, 6}), 1), rows_at({7}));
+}
+
+TEST(MergeRows, DropsPostgresCopiesOfRowsStillInTheSpool) {
+  // A replay committed offsets 5 and 6, and the process died before deleting them from the spool.
+  EXPECT_EQ(merge_rows(rows_at({6, 5, 4}), rows_at({7, 6, 5}), 10), rows_at({7, 6, 5, 4}));
+}
+
+TEST(MergeRows, TakesEitherAloneWhenTheOtherHasNone) {
+  EXPECT_EQ(merge_rows(rows_at({2, 1}), {}, 10), rows_at({2, 1}));
+  EXPECT_EQ(merge_rows({}, rows_at({2, 1}), 10), rows_at({2, 1}));
+}
+
 }  // namespace
 }  // namespace cryptometrics::storage::spool

@@ -282,6 +282,43 @@ TEST_F(SpoolingStoreTest, LoadsHistoriesFromPostgresAndTheSpool) {
   EXPECT_EQ(histories[1].latest, spooled_only[1].metrics);
 }
 
+TEST_F(SpoolingStoreTest, ReadsHistoryFromPostgresAndTheSpoolNewestFirst) {
+  Pacing one_row_at_a_time = kQuickPacing;
+  one_row_at_a_time.replay_batch_rows = 1;
+  const auto store = open_store(one_row_at_a_time);
+  const std::vector<QuoteRow> stored = quote_rows(0, 6, {"BTC-USD"});
+  const std::vector<QuoteRow> spooled = quote_rows(6, 3, {"BTC-USD"}, 7);
+  store->write(batch_of(stored));
+  server_->stop(StopMode::immediate);
+  store->write(batch_of(spooled));
+  server_->start();
+  // PostgreSQL is back and took the first spooled row; the others are still only in the spool.
+  replay_one_batch(*store);
+  ASSERT_EQ(store->status().spool_depth, 2u);
+
+  const std::vector<QuoteRow> newest_first{spooled[2], spooled[1], spooled[0], stored[5],
+                                           stored[4]};
+  EXPECT_EQ(store->history("BTC-USD", 5, std::nullopt), newest_first);
+  EXPECT_EQ(store->history("BTC-USD", 100, test_time(4)),
+            (std::vector<QuoteRow>{spooled[2], spooled[1], spooled[0], stored[5], stored[4]}));
+
+  drain(*store);
+  EXPECT_EQ(store->history("BTC-USD", 5, std::nullopt), newest_first);
+}
+
+TEST_F(SpoolingStoreTest, HistoryWhilePostgresIsDownComesFromTheSpoolWhenItHoldsEnough) {
+  const auto store = open_store();
+  const std::vector<QuoteRow> stored = quote_rows(0, 4, {"BTC-USD"});
+  const std::vector<QuoteRow> spooled = quote_rows(4, 3, {"BTC-USD"}, 5);
+  store->write(batch_of(stored));
+  server_->stop(StopMode::immediate);
+  store->write(batch_of(spooled));
+
+  EXPECT_EQ(store->history("BTC-USD", 2, std::nullopt),
+            (std::vector<QuoteRow>{spooled[2], spooled[1]}));
+  EXPECT_THROW(store->history("BTC-USD", 5, std::nullopt), std::runtime_error);
+}
+
 // After a rebalance during an outage, what PostgreSQL took since it was last asked counts too.
 TEST_F(SpoolingStoreTest, LoadsHistoriesWithRowsWrittenSinceTheLastLoad) {
   const auto store = open_store();

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "history_checks.h"
 #include "sqlite_test_rows.h"
 #include "support/temp_dir.h"
 
@@ -297,6 +298,13 @@ TEST_F(SqliteStoreTest, ThrowsNamingTableRowAndColumnOfAStoredTimeThatDoesNotPar
 
   EXPECT_THAT([&] { store.read_oldest(5); }, ::testing::ThrowsMessage<std::runtime_error>(HasSubstr(
                                                  "rejected_quotes row 1, column received_at")));
+}
+
+TEST(SqliteStore, ReadsAPairsHistoryNewestFirstWithinLimitAndSince) {
+  cryptometrics::testing::TempDir directory;
+  SqliteStore store{directory / "store.db"};
+
+  check_history(store);
 }
 
 }  // namespace

@@ -29,6 +29,10 @@ class ScriptedStorage final : public Storage {
   void write(const Batch&) override {}
   std::vector<metrics::History> load_histories(std::size_t) override { return {}; }
   std::vector<PartitionOffset> load_offsets(std::string_view) override { return {}; }
+  std::vector<QuoteRow> history(const std::string&, std::size_t,
+                                std::optional<market::Timestamp>) override {
+    return {};
+  }
   Status status() const override { return status_; }
   std::optional<Clock::time_point> background_work() override {
     return background_work_ ? background_work_() : std::nullopt;

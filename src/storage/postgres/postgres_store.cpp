@@ -2,7 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <limits>
 #include <pqxx/pqxx>
 #include <stdexcept>
 #include <string>
@@ -50,6 +53,17 @@ constexpr const char* kSelectHistories =
     "   ORDER BY c.pair DESC, c.id DESC LIMIT $1) w) recent"
     " WHERE pairs.pair IS NOT NULL"
     " ORDER BY latest.pair";
+
+// A pair's rows backwards through the (pair, id) index, bounded by a range for the reason told
+// above; the time is a filter on the rows it yields ('-infinity' when none was asked for).
+constexpr const char* kSelectHistory =
+    "SELECT c.pair, c.bid, c.ask, c.mid_price, c.spread, c.highest_bid, c.lowest_ask,"
+    " c.max_spread, c.moving_avg, c.quote_count,"
+    " to_char(c.\"timestamp\" AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+    " c.kafka_topic, c.kafka_partition, c.kafka_offset"
+    " FROM crypto_metrics c"
+    " WHERE c.pair >= $1 AND c.pair <= $1 AND c.\"timestamp\" >= $2::timestamptz"
+    " ORDER BY c.pair DESC, c.id DESC LIMIT $3";
 
 constexpr const char* kSelectOffsets =
     "SELECT kafka_partition, next_offset FROM kafka_offsets WHERE kafka_topic = $1"
@@ -99,10 +113,9 @@ market::Timestamp timestamp_of(std::string_view text, std::string_view pair) {
                            std::string{text} + "', not an RFC 3339 time");
 }
 
-// Columns as kSelectHistories selects them.
-metrics::History history_of(const pqxx::row& row) {
-  metrics::History history;
-  metrics::Snapshot& latest = history.latest;
+// The metrics columns as kSelectHistories and kSelectHistory select them, first.
+metrics::Snapshot snapshot_of(const pqxx::row& row) {
+  metrics::Snapshot latest;
   latest.pair = row[0].c_str();
   const auto decimal = [&row, &latest](int column, std::string_view name) {
     return decimal_of(row[column].c_str(), name, latest.pair);
@@ -117,14 +130,31 @@ metrics::History history_of(const pqxx::row& row) {
   latest.moving_avg = decimal(8, "moving_avg");
   latest.count = row[9].as<std::int64_t>();
   latest.timestamp = timestamp_of(row[10].c_str(), latest.pair);
+  return latest;
+}
+
+// Columns as kSelectHistories selects them.
+metrics::History history_of(const pqxx::row& row) {
+  metrics::History history;
+  history.latest = snapshot_of(row);
+  const std::string& pair = history.latest.pair;
   std::string_view mid_prices = row[11].is_null() ? std::string_view{} : row[11].c_str();
   while (!mid_prices.empty()) {
     const auto end = mid_prices.find(' ');
-    history.recent_mid_prices.push_back(
-        decimal_of(mid_prices.substr(0, end), "mid_price", latest.pair));
+    history.recent_mid_prices.push_back(decimal_of(mid_prices.substr(0, end), "mid_price", pair));
     mid_prices = end == std::string_view::npos ? std::string_view{} : mid_prices.substr(end + 1);
   }
   return history;
+}
+
+// Columns as kSelectHistory selects them. Rows from before Kafka provenance was recorded (the
+// proof of concept's) have none: an empty topic, partition and offset -1.
+QuoteRow quote_row_of(const pqxx::row& row) {
+  QuoteRow quote{snapshot_of(row), Source{"", -1, -1}};
+  if (!row[11].is_null()) quote.source.topic = row[11].c_str();
+  if (!row[12].is_null()) quote.source.partition = row[12].as<std::int32_t>();
+  if (!row[13].is_null()) quote.source.offset = row[13].as<std::int64_t>();
+  return quote;
 }
 
 }  // namespace
@@ -176,6 +206,21 @@ std::vector<metrics::History> PostgresStore::load_histories(std::size_t window) 
     }
   });
   return histories;
+}
+
+std::vector<QuoteRow> PostgresStore::history(const std::string& pair, std::size_t limit,
+                                             std::optional<market::Timestamp> since) {
+  std::vector<QuoteRow> rows;
+  const std::string from = since ? market::format_rfc3339(*since) : "-infinity";
+  const auto most = static_cast<std::int64_t>(
+      std::min<std::size_t>(limit, std::numeric_limits<std::int64_t>::max()));
+  attempt("reading the history of " + pair, [&](Session& session) {
+    pqxx::read_transaction transaction{session.connection, "read history"};
+    for (const auto& row : transaction.exec_params(kSelectHistory, pair, from, most)) {
+      rows.push_back(quote_row_of(row));
+    }
+  });
+  return rows;
 }
 
 std::vector<PartitionOffset> PostgresStore::load_offsets(std::string_view topic) {

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 
 namespace cryptometrics::storage::spool {
@@ -53,6 +55,25 @@ std::vector<metrics::History> merge_histories(const std::vector<metrics::History
   merged.reserve(by_pair.size());
   for (auto& [pair, history] : by_pair) {
     merged.push_back(std::move(history));
+  }
+  return merged;
+}
+
+// A Kafka message is stored once per store, so its source tells the copies of a row apart.
+std::vector<QuoteRow> merge_rows(const std::vector<QuoteRow>& stored,
+                                 const std::vector<QuoteRow>& spooled, std::size_t limit) {
+  std::set<std::tuple<std::string, std::int32_t, std::int64_t>> in_spool;
+  std::vector<QuoteRow> merged;
+  for (const QuoteRow& row : spooled) {
+    if (merged.size() == limit) return merged;
+    in_spool.emplace(row.source.topic, row.source.partition, row.source.offset);
+    merged.push_back(row);
+  }
+  for (const QuoteRow& row : stored) {
+    if (merged.size() == limit) break;
+    if (!in_spool.contains({row.source.topic, row.source.partition, row.source.offset})) {
+      merged.push_back(row);
+    }
   }
   return merged;
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <stdexcept>
 #include <utility>
 
 #include "storage/spool/checkpoint.h"
@@ -109,6 +110,23 @@ std::vector<metrics::History> SpoolingStore::load_histories(std::size_t window) 
     }
   }
   return merge_histories(postgres_state_.histories(), spool_.load_histories(window));
+}
+
+// While PostgreSQL is down, the spool alone answers when it holds all the rows asked for; older
+// ones are in PostgreSQL only, so a shorter answer would be wrong, not just short.
+std::vector<QuoteRow> SpoolingStore::history(const std::string& pair, std::size_t limit,
+                                             std::optional<market::Timestamp> since) {
+  const std::vector<QuoteRow> spooled = spool_.history(pair, limit, since);
+  if (spooled.size() >= limit) return spooled;
+  if (postgres_up_) {
+    try {
+      return merge_rows(postgres_.history(pair, limit, since), spooled, limit);
+    } catch (const postgres::Unavailable& error) {
+      mark_down(error);
+    }
+  }
+  throw std::runtime_error("the history of " + pair +
+                           " is partly in PostgreSQL, unavailable: " + last_error_);
 }
 
 std::vector<PartitionOffset> SpoolingStore::load_offsets(std::string_view topic) {

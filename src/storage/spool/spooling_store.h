@@ -49,6 +49,8 @@ class SpoolingStore final : public Storage {
   // or when PostgreSQL refuses the batch itself.
   void write(const Batch& batch) override;
   std::vector<metrics::History> load_histories(std::size_t window) override;
+  std::vector<QuoteRow> history(const std::string& pair, std::size_t limit,
+                                std::optional<market::Timestamp> since) override;
   std::vector<PartitionOffset> load_offsets(std::string_view topic) override;
   Status status() const override;
   std::optional<std::chrono::steady_clock::time_point> background_work() override;

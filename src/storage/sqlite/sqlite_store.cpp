@@ -195,6 +195,10 @@ struct SqliteStore::Statements {
         select_latest_of_pair{database, select_sql(kQuoteColumns,
                                                    "FROM crypto_metrics WHERE pair = ?1"
                                                    " ORDER BY id DESC LIMIT ?2")},
+        select_history_of_pair{database,
+                               select_sql(kQuoteColumns,
+                                          "FROM crypto_metrics WHERE pair = ?1 AND timestamp >= ?2"
+                                          " ORDER BY id DESC LIMIT ?3")},
         select_offsets_of_topic{database, kSelectOffsetsOfTopic},
         select_oldest_quotes{database,
                              select_sql(kQuoteColumns, "FROM crypto_metrics ORDER BY id LIMIT ?1")},
@@ -211,6 +215,7 @@ struct SqliteStore::Statements {
   SQLite::Statement advance_offset;
   SQLite::Statement select_pairs;
   SQLite::Statement select_latest_of_pair;
+  SQLite::Statement select_history_of_pair;
   SQLite::Statement select_offsets_of_topic;
   SQLite::Statement select_oldest_quotes;
   SQLite::Statement select_oldest_rejections;
@@ -290,6 +295,26 @@ std::vector<metrics::History> SqliteStore::load_histories(std::size_t window) {
     return histories;
   } catch (const std::exception& error) {
     throw std::runtime_error(failure(path_, "loading histories", error));
+  }
+}
+
+// Timestamps are stored as format_rfc3339 writes them, fixed width in UTC, so comparing their
+// text compares the times; every one of them sorts at or after "". The (pair, id) index gives
+// the order; the time is a filter on the rows it yields.
+std::vector<QuoteRow> SqliteStore::history(const std::string& pair, std::size_t limit,
+                                           std::optional<market::Timestamp> since) {
+  try {
+    Reset select{statements_->select_history_of_pair};
+    select->bind(1, pair);
+    select->bind(2, since ? market::format_rfc3339(*since) : std::string{});
+    select->bind(3, as_limit(limit));
+    std::vector<QuoteRow> rows;
+    while (select->executeStep()) {
+      rows.push_back(read_quote(RowReader{*select, "crypto_metrics"}));
+    }
+    return rows;
+  } catch (const std::exception& error) {
+    throw std::runtime_error(failure(path_, "reading the history of " + pair, error));
   }
 }
 

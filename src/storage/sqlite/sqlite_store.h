@@ -35,6 +35,8 @@ class SqliteStore final : public Storage {
 
   void write(const Batch& batch) override;
   std::vector<metrics::History> load_histories(std::size_t window) override;
+  std::vector<QuoteRow> history(const std::string& pair, std::size_t limit,
+                                std::optional<market::Timestamp> since) override;
   std::vector<PartitionOffset> load_offsets(std::string_view topic) override;
   Status status() const override;
 

@@ -1,0 +1,118 @@
+#include "http/history_route.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+
+#include "http/path_segment.h"
+#include "market/pair.h"
+#include "metrics/snapshot_json.h"
+
+namespace cryptometrics::http {
+namespace {
+
+// Beyond this many digits a limit is capped whatever it reads as, so it needs no parsing.
+constexpr std::size_t kLongestParsedLimit = 18;
+
+std::variant<std::size_t, std::string> read_limit(std::string_view text) {
+  const std::string refused = "limit must be a whole number from 1 (at most " +
+                              std::to_string(kMostHistoryRows) + " rows are answered): '" +
+                              std::string{text} + "'";
+  if (text.empty() ||
+      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return refused;
+  }
+  const std::string_view significant =
+      text.substr(std::min(text.find_first_not_of('0'), text.size()));
+  if (significant.empty()) return refused;
+  if (significant.size() > kLongestParsedLimit) return kMostHistoryRows;
+  std::uint64_t limit = 0;
+  std::from_chars(significant.data(), significant.data() + significant.size(), limit);
+  return static_cast<std::size_t>(std::min<std::uint64_t>(limit, kMostHistoryRows));
+}
+
+// Fills `query` from "limit=N&since=T"; the problem, if any.
+std::optional<std::string> read_parameters(std::string_view parameters, HistoryQuery& query) {
+  bool limit_seen = false;
+  bool since_seen = false;
+  while (!parameters.empty()) {
+    const std::size_t end = parameters.find('&');
+    const std::string_view parameter = parameters.substr(0, end);
+    parameters = end == std::string_view::npos ? std::string_view{} : parameters.substr(end + 1);
+    if (parameter.empty()) continue;
+    const std::size_t equals = parameter.find('=');
+    const auto name = decode_segment(parameter.substr(0, equals));
+    if (!name) return "malformed percent-encoding in the query";
+    if (*name != "limit" && *name != "since") {
+      return "unknown parameter '" + *name + "': expected limit or since";
+    }
+    if (equals == std::string_view::npos) return "parameter " + *name + " has no value";
+    const auto value = decode_segment(parameter.substr(equals + 1));
+    if (!value) return "malformed percent-encoding in the query";
+    bool& seen = *name == "limit" ? limit_seen : since_seen;
+    if (seen) return "parameter " + *name + " given twice";
+    seen = true;
+    if (*name == "limit") {
+      const auto limit = read_limit(*value);
+      if (const auto* problem = std::get_if<std::string>(&limit)) return *problem;
+      query.limit = std::get<std::size_t>(limit);
+    } else {
+      query.since = market::parse_rfc3339(*value);
+      if (!query.since) {
+        return "since must be an RFC 3339 time (2026-11-24T10:54:05Z): '" + *value + "'";
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<HistoryRequest> read_history_request(std::string_view target) {
+  const std::size_t question = target.find('?');
+  std::string_view path = target.substr(0, question);
+  if (!path.starts_with('/')) return std::nullopt;
+  path.remove_prefix(1);
+  if (path.ends_with('/')) path.remove_suffix(1);
+  const std::size_t first = path.find('/');
+  if (first == std::string_view::npos) return std::nullopt;
+  const std::size_t second = path.find('/', first + 1);
+  if (second == std::string_view::npos || path.find('/', second + 1) != std::string_view::npos) {
+    return std::nullopt;
+  }
+  const auto name = decode_segment(path.substr(0, first));
+  const auto last = decode_segment(path.substr(second + 1));
+  if (!name || !last || *name != "metrics" || *last != "history") return std::nullopt;
+
+  const auto pair_text = decode_segment(path.substr(first + 1, second - first - 1));
+  if (!pair_text) return HistoryRequest{"malformed percent-encoding in the path"};
+  const auto pair = market::normalize_pair(*pair_text);
+  if (!pair) {
+    return HistoryRequest{"malformed pair: expected BASE-QUOTE, 2 to 12 letters or digits each"};
+  }
+  HistoryQuery query;
+  query.pair = *pair;
+  if (question != std::string_view::npos) {
+    if (auto problem = read_parameters(target.substr(question + 1), query)) {
+      return HistoryRequest{std::move(*problem)};
+    }
+  }
+  return HistoryRequest{std::move(query)};
+}
+
+std::string history_json(const std::string& pair, const std::vector<storage::QuoteRow>& rows) {
+  nlohmann::ordered_json listed = nlohmann::ordered_json::array();
+  for (const storage::QuoteRow& row : rows) {
+    nlohmann::ordered_json object = metrics::snapshot_json(row.metrics);
+    const bool has_source = !row.source.topic.empty();
+    object["kafka_topic"] = has_source ? nlohmann::ordered_json(row.source.topic) : nullptr;
+    object["kafka_partition"] = has_source ? nlohmann::ordered_json(row.source.partition) : nullptr;
+    object["kafka_offset"] = has_source ? nlohmann::ordered_json(row.source.offset) : nullptr;
+    listed.push_back(std::move(object));
+  }
+  const nlohmann::ordered_json body = {{"pair", pair}, {"rows", std::move(listed)}};
+  return body.dump();
+}
+
+}  // namespace cryptometrics::http

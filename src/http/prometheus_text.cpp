@@ -1,0 +1,122 @@
+#include "http/prometheus_text.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <numeric>
+
+namespace cryptometrics::http {
+namespace {
+
+constexpr double kMicrosecondsPerSecond = 1e6;
+
+// prometheus-cpp's counters only go up from zero; a registry made for one scrape sets each to
+// the figure read, so the counting stays where it is (the ingestor, the router) and nothing is
+// counted twice.
+void add_counters(prometheus::Registry& registry, const ServiceFigures& figures) {
+  std::uint64_t rejected = 0;
+  auto& rejected_family = prometheus::BuildCounter()
+                              .Name("crypto_metrics_quotes_rejected_total")
+                              .Help("Messages rejected, by kind of fault")
+                              .Register(registry);
+  for (std::size_t kind = 0; kind < figures.quotes_rejected.size(); ++kind) {
+    const auto name = market::rejection_kind_name(static_cast<market::RejectionKind>(kind));
+    rejected_family.Add({{"reason", std::string{name}}})
+        .Increment(static_cast<double>(figures.quotes_rejected[kind]));
+    rejected += figures.quotes_rejected[kind];
+  }
+  prometheus::BuildCounter()
+      .Name("crypto_metrics_quotes_consumed_total")
+      .Help("Messages taken in from Kafka, accepted or rejected")
+      .Register(registry)
+      .Add({})
+      .Increment(static_cast<double>(figures.quotes_accepted + rejected));
+  prometheus::BuildCounter()
+      .Name("crypto_metrics_quotes_accepted_total")
+      .Help("Quotes accepted into the metrics")
+      .Register(registry)
+      .Add({})
+      .Increment(static_cast<double>(figures.quotes_accepted));
+  prometheus::BuildCounter()
+      .Name("crypto_metrics_rows_stored_total")
+      .Help("Messages (quotes and rejections) made durable, by store")
+      .Register(registry)
+      .Add({{"store", figures.storage.backend}})
+      .Increment(static_cast<double>(figures.messages_stored));
+}
+
+void add_gauges(prometheus::Registry& registry, const ServiceFigures& figures) {
+  prometheus::BuildGauge()
+      .Name("crypto_metrics_spool_depth")
+      .Help("Rows waiting in the SQLite spool for PostgreSQL")
+      .Register(registry)
+      .Add({{"store", figures.storage.backend}})
+      .Set(static_cast<double>(figures.storage.spool_depth));
+  auto& lag_family = prometheus::BuildGauge()
+                         .Name("crypto_metrics_consumer_lag")
+                         .Help("Messages between the read position and the end of a partition")
+                         .Register(registry);
+  for (const auto& lag : figures.consumer_lag) {
+    lag_family
+        .Add({{"topic", lag.partition.topic},
+              {"partition", std::to_string(lag.partition.partition)}})
+        .Set(static_cast<double>(lag.messages));
+  }
+}
+
+void add_requests(prometheus::Registry& registry, const RequestCounts& requests) {
+  auto& family = prometheus::BuildCounter()
+                     .Name("crypto_metrics_http_requests_total")
+                     .Help("HTTP requests answered, by route and status code")
+                     .Register(registry);
+  const auto& by_route = requests.by_route();
+  for (std::size_t route = 0; route < by_route.size(); ++route) {
+    const std::string route_name{route_label_name(static_cast<RouteLabel>(route))};
+    for (const auto& [status, count] : by_route[route]) {
+      family.Add({{"route", route_name}, {"status", std::to_string(status)}})
+          .Increment(static_cast<double>(count));
+    }
+  }
+}
+
+// The histogram's own buckets, converted: bounds to seconds, cumulative counts back to counts
+// per bucket, as prometheus-cpp takes them.
+void add_latency(prometheus::Registry& registry, const metrics::LatencyHistogram& latency) {
+  const auto& bounds = metrics::LatencyHistogram::bounds();
+  prometheus::Histogram::BucketBoundaries seconds;
+  seconds.reserve(bounds.size());
+  for (const auto bound : bounds) {
+    seconds.push_back(static_cast<double>(bound.count()) / kMicrosecondsPerSecond);
+  }
+  const auto cumulative = latency.cumulative_counts();
+  std::vector<double> per_bucket(cumulative.size());
+  std::adjacent_difference(
+      cumulative.begin(), cumulative.end(), per_bucket.begin(),
+      [](std::uint64_t upper, std::uint64_t lower) { return static_cast<double>(upper - lower); });
+  per_bucket.front() = static_cast<double>(cumulative.front());
+  prometheus::BuildHistogram()
+      .Name("crypto_metrics_quote_visible_latency_seconds")
+      .Help("From a quote's Kafka timestamp to its metrics being visible over HTTP")
+      .Register(registry)
+      .Add({}, seconds)
+      .ObserveMultiple(per_bucket,
+                       static_cast<double>(latency.sum().count()) / kMicrosecondsPerSecond);
+}
+
+}  // namespace
+
+std::string prometheus_text(const ServiceFigures& figures, const metrics::LatencyHistogram& latency,
+                            const RequestCounts& requests) {
+  prometheus::Registry registry;
+  add_counters(registry, figures);
+  add_gauges(registry, figures);
+  add_requests(registry, requests);
+  add_latency(registry, latency);
+  return prometheus::TextSerializer{}.Serialize(registry.Collect());
+}
+
+}  // namespace cryptometrics::http

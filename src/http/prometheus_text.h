@@ -1,0 +1,35 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/request_counts.h"
+#include "kafka/topic_partition.h"
+#include "market/quote_decoder.h"
+#include "metrics/latency_histogram.h"
+#include "storage/storage.h"
+
+namespace cryptometrics::http {
+
+// The Content-Type of the Prometheus text exposition format.
+inline constexpr char kPrometheusContentType[] = "text/plain; version=0.0.4";
+
+// The service's own figures at one moment, read where they are kept (the ingestor's counters,
+// the store's status, the consumer's positions).
+struct ServiceFigures {
+  std::uint64_t quotes_accepted = 0;
+  std::array<std::uint64_t, market::kRejectionKinds> quotes_rejected{};  // by RejectionKind
+  std::uint64_t messages_stored = 0;  // quotes and rejections durable in storage
+  storage::Status storage;
+  std::vector<kafka::PartitionLag> consumer_lag;
+};
+
+// The figures, the latency histogram (its own buckets, in seconds) and the request counts in the
+// Prometheus text format, version 0.0.4.
+std::string prometheus_text(const ServiceFigures& figures, const metrics::LatencyHistogram& latency,
+                            const RequestCounts& requests);
+
+}  // namespace cryptometrics::http

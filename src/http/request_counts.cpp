@@ -1,0 +1,47 @@
+#include "http/request_counts.h"
+
+namespace cryptometrics::http {
+
+std::string_view route_label_name(RouteLabel label) {
+  switch (label) {
+    case RouteLabel::metrics_pair:
+      return "metrics_pair";
+    case RouteLabel::metrics:
+      return "metrics";
+    case RouteLabel::latency:
+      return "latency";
+    case RouteLabel::healthz:
+      return "healthz";
+    case RouteLabel::readyz:
+      return "readyz";
+    case RouteLabel::prometheus:
+      return "prometheus";
+    case RouteLabel::other:
+      return "other";
+  }
+  return "other";
+}
+
+RouteLabel route_label(std::string_view target) {
+  std::string_view path = target.substr(0, target.find('?'));
+  if (!path.starts_with('/')) return RouteLabel::other;
+  path.remove_prefix(1);
+  if (path.ends_with('/')) path.remove_suffix(1);
+  const std::size_t slash = path.find('/');
+  const std::string_view name = path.substr(0, slash);
+  if (slash != std::string_view::npos) {
+    return name == "metrics" ? RouteLabel::metrics_pair : RouteLabel::other;
+  }
+  if (name == "metrics") return RouteLabel::metrics;
+  if (name == "latency") return RouteLabel::latency;
+  if (name == "healthz") return RouteLabel::healthz;
+  if (name == "readyz") return RouteLabel::readyz;
+  if (name == "prometheus") return RouteLabel::prometheus;
+  return RouteLabel::other;
+}
+
+void RequestCounts::record(RouteLabel route, unsigned status) {
+  ++counts_[static_cast<std::size_t>(route)][status];
+}
+
+}  // namespace cryptometrics::http

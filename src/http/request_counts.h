@@ -1,0 +1,37 @@
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string_view>
+
+namespace cryptometrics::http {
+
+// The route a request went to, from a fixed set so that it can label a metric whatever path a
+// client sends.
+enum class RouteLabel { metrics_pair, metrics, latency, healthz, readyz, prometheus, other };
+
+inline constexpr std::size_t kRouteLabels = 7;
+
+std::string_view route_label_name(RouteLabel label);
+
+// The label of a request target, read as the router reads it: query and one trailing slash
+// ignored; anything below /metrics/ is metrics_pair.
+RouteLabel route_label(std::string_view target);
+
+// Requests answered, by route and status code. Lives on the event loop with the Router.
+class RequestCounts {
+ public:
+  void record(RouteLabel route, unsigned status);
+
+  // Per route, per status code, how many requests.
+  const std::array<std::map<unsigned, std::uint64_t>, kRouteLabels>& by_route() const {
+    return counts_;
+  }
+
+ private:
+  std::array<std::map<unsigned, std::uint64_t>, kRouteLabels> counts_{};
+};
+
+}  // namespace cryptometrics::http
