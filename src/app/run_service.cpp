@@ -3,6 +3,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <optional>
+#include <spdlog/fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "app/commands.h"
@@ -17,8 +18,36 @@
 #include "storage/storage_thread.h"
 
 namespace cryptometrics::app {
+namespace {
+
+// One line an operator can read the whole configuration from (the password never appears:
+// PostgreSQL is shown by its describe(), which leaves it out).
+void log_configuration(const config::Settings& settings) {
+  const std::string kafka = settings.embedded_kafka()
+                                ? std::string{"the embedded broker"}
+                                : settings.kafka_bootstrap_servers;
+  const std::string store =
+      settings.postgres ? "PostgreSQL at " + settings.postgres->describe() +
+                              " (spool " + settings.spool_path + ")"
+                        : "SQLite at " + settings.sqlite_path;
+  const std::string simulator =
+      !settings.simulator_enabled() ? std::string{"off"}
+      : settings.simulator_rate > 0
+          ? std::to_string(settings.simulator_rate) + " quotes/s"
+          : "one quote per pair every " + std::to_string(settings.simulator_interval.count()) +
+                " ms";
+  spdlog::info(
+      "crypto-metrics {} starting: Kafka {} (topic {}, group {}, fetch wait {} ms); store {}; "
+      "HTTP {}:{}; pairs {}; SMA window {}; simulator {}; log level {}",
+      CRYPTO_METRICS_VERSION, kafka, settings.kafka_topic, settings.kafka_group_id,
+      settings.fetch_wait().count(), store, settings.http_host, settings.http_port,
+      fmt::join(settings.pairs, ","), settings.sma_window, simulator, settings.log_level);
+}
+
+}  // namespace
 
 int run_service(const config::Settings& settings) {
+  log_configuration(settings);
   boost::asio::io_context io{1};
 
   std::optional<kafka::EmbeddedBroker> broker;

@@ -12,7 +12,8 @@ namespace cryptometrics::pipeline {
 namespace {
 
 constexpr std::chrono::seconds kMaxRetryDelay{30};
-constexpr std::chrono::seconds kProgressPeriod{30};
+// Often enough to follow a catch-up or an outage; a quiet service logs nothing.
+constexpr std::chrono::seconds kProgressPeriod{5};
 
 market::Timestamp now() {
   return std::chrono::time_point_cast<std::chrono::microseconds>(
@@ -281,13 +282,20 @@ void Ingestor::log_progress() {
   progress_timer_.async_wait([this, alive = std::weak_ptr<bool>{alive_}](
                                  const boost::system::error_code& cancelled) {
     if (alive.expired() || cancelled) return;
+    std::int64_t lag = 0;
+    for (const auto& partition : consumer_.lag()) lag += partition.messages;
+    const std::size_t spool_depth = storage_.status().spool_depth;
     if (counters_.accepted != logged_counters_.accepted ||
-        counters_.rejected != logged_counters_.rejected) {
+        counters_.rejected != logged_counters_.rejected ||
+        counters_.stored != logged_counters_.stored || lag > 0 || spool_depth > 0) {
+      const auto accepted = counters_.accepted - logged_counters_.accepted;
       spdlog::info(
-          "last {} s: {} quotes accepted, {} rejected, {} messages stored; {} pairs, {} pending",
-          kProgressPeriod.count(), counters_.accepted - logged_counters_.accepted,
+          "last {} s: {} quotes accepted ({}/s), {} rejected, {} messages stored; Kafka lag {}, "
+          "spool depth {}; {} pairs, {} pending",
+          kProgressPeriod.count(), accepted, accepted / kProgressPeriod.count(),
           counters_.rejected - logged_counters_.rejected,
-          counters_.stored - logged_counters_.stored, book_.all().size(), pending_messages());
+          counters_.stored - logged_counters_.stored, lag, spool_depth, book_.all().size(),
+          pending_messages());
       logged_counters_ = counters_;
     }
     log_progress();

@@ -72,6 +72,21 @@ TEST(Binary, ServesLiveMetricsOverHttpAndExitsZeroOnSigterm) {
   EXPECT_EQ(service.get("/healthz").status, 200u);
   service.wait_for("/readyz", [](const json&) { return true; });
 
+  // The configuration in one line at the start, then progress every few seconds while quotes flow.
+  const std::string log = service.process().stderr_text();
+  EXPECT_TRUE(std::regex_search(log, std::regex{R"(starting: Kafka the embedded broker \(topic )"
+                                                R"(crypto_prices.*; store SQLite at .*; HTTP )"
+                                                R"(127\.0\.0\.1:\d+; pairs BTC-USD,ETH-USD,LTC-USD; )"
+                                                R"(SMA window 5; simulator one quote per pair )"
+                                                R"(every 20 ms; log level info)"}))
+      << log;
+  EXPECT_TRUE(service.process().wait_for_stderr("quotes accepted (", 10s))
+      << service.process().stderr_text();
+  EXPECT_TRUE(std::regex_search(service.process().stderr_text(),
+                                std::regex{R"(last 5 s: \d+ quotes accepted \(\d+/s\), 0 rejected, )"
+                                           R"(\d+ messages stored; Kafka lag \d+, spool depth 0)"}))
+      << service.process().stderr_text();
+
   EXPECT_EQ(service.stop(), 0);
   EXPECT_NE(service.process().stderr_text().find("stopping"), std::string::npos);
 }
