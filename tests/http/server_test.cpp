@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 
 #include "http/routes.h"
@@ -261,6 +262,9 @@ TEST_F(ServerTest, ConnectionBeyondTheCapIs503WhenEveryConnectionIsMidRequest) {
   ASSERT_EQ(first.request("GET", "/healthz").status, 200);
   first.send("GET /healthz HTTP/1.1\r\n");
   second.send("GET /metrics HTTP/1.1\r\n");
+  // The server learns that both are mid-request only once it has read their first bytes; a
+  // third connection before that would evict one of them as idle.
+  std::this_thread::sleep_for(500ms);
 
   HttpConnection third = connect();
   const HttpResponse refused = third.read_response();
@@ -279,6 +283,8 @@ TEST_F(ServerTest, ClosedConnectionFreesItsPlaceUnderTheCap) {
   start({.max_connections = 1});
   std::optional<HttpConnection> first{std::in_place, kHost, port()};
   first->send("GET /healthz HTTP/1.1\r\n");
+  // Read by the server, so that it is mid-request and not evicted as idle.
+  std::this_thread::sleep_for(500ms);
   ASSERT_EQ(http_request("GET", kHost, port(), "/healthz").status, 503);
 
   first.reset();
