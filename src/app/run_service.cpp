@@ -8,6 +8,7 @@
 
 #include "app/commands.h"
 #include "app/storage_factory.h"
+#include "http/book_watch.h"
 #include "http/server.h"
 #include "http/stored_history.h"
 #include "kafka/embedded_broker.h"
@@ -60,6 +61,8 @@ int run_service(const config::Settings& settings) {
   const auto store = open_storage(settings);
   storage::StorageThread storage_thread{*store};
   metrics::Book book{settings.sma_window};
+  http::BookWatch book_watch{io};
+  book.on_change([&book_watch] { book_watch.changed(); });
   pipeline::Ingestor ingestor{
       io,
       {.kafka = {.bootstrap_servers = bootstrap_servers,
@@ -96,7 +99,8 @@ int run_service(const config::Settings& settings) {
                              .consumer_lag = ingestor.kafka_lag(),
                          };
                        },
-                       .history = http::stored_history(storage_thread, io)}};
+                       .history = http::stored_history(storage_thread, io),
+                       .book_watch = &book_watch}};
   const boost::asio::ip::tcp::endpoint endpoint{
       boost::asio::ip::make_address(settings.http_host), settings.http_port};
   http::Server server{io, endpoint, router};

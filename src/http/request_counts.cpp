@@ -6,8 +6,12 @@ std::string_view route_label_name(RouteLabel label) {
   switch (label) {
     case RouteLabel::metrics_pair:
       return "metrics_pair";
+    case RouteLabel::history:
+      return "history";
     case RouteLabel::metrics:
       return "metrics";
+    case RouteLabel::stream:
+      return "stream";
     case RouteLabel::latency:
       return "latency";
     case RouteLabel::healthz:
@@ -16,6 +20,8 @@ std::string_view route_label_name(RouteLabel label) {
       return "readyz";
     case RouteLabel::prometheus:
       return "prometheus";
+    case RouteLabel::dashboard:
+      return "dashboard";
     case RouteLabel::other:
       return "other";
   }
@@ -30,9 +36,14 @@ RouteLabel route_label(std::string_view target) {
   const std::size_t slash = path.find('/');
   const std::string_view name = path.substr(0, slash);
   if (slash != std::string_view::npos) {
-    return name == "metrics" ? RouteLabel::metrics_pair : RouteLabel::other;
+    if (name == "metrics") {
+      return path.ends_with("/history") ? RouteLabel::history : RouteLabel::metrics_pair;
+    }
+    return name == "stream" ? RouteLabel::stream : RouteLabel::other;
   }
+  if (name.empty()) return RouteLabel::dashboard;
   if (name == "metrics") return RouteLabel::metrics;
+  if (name == "stream") return RouteLabel::stream;
   if (name == "latency") return RouteLabel::latency;
   if (name == "healthz") return RouteLabel::healthz;
   if (name == "readyz") return RouteLabel::readyz;

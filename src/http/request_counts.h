@@ -10,14 +10,26 @@ namespace cryptometrics::http {
 
 // The route a request went to, from a fixed set so that it can label a metric whatever path a
 // client sends.
-enum class RouteLabel { metrics_pair, metrics, latency, healthz, readyz, prometheus, other };
+enum class RouteLabel {
+  metrics_pair,
+  history,
+  metrics,
+  stream,
+  latency,
+  healthz,
+  readyz,
+  prometheus,
+  dashboard,
+  other
+};
 
-inline constexpr std::size_t kRouteLabels = 7;
+inline constexpr std::size_t kRouteLabels = 10;
 
 std::string_view route_label_name(RouteLabel label);
 
 // The label of a request target, read as the router reads it: query and one trailing slash
-// ignored; anything below /metrics/ is metrics_pair.
+// ignored; anything below /metrics/ is metrics_pair but /metrics/{pair}/history, /stream/{pair}
+// is stream, / is dashboard.
 RouteLabel route_label(std::string_view target);
 
 // Requests answered, by route and status code. Lives on the event loop with the Router.

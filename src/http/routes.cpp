@@ -8,7 +8,10 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
+#include <vector>
 
+#include "http/dashboard_page.h"
 #include "http/json_response.h"
 #include "http/latency_json.h"
 #include "http/path_segment.h"
@@ -29,14 +32,16 @@ Response not_found(unsigned version) {
   return error_response(status::not_found, version, "not found");
 }
 
+Response malformed_pair(unsigned version) {
+  return error_response(status::bad_request, version,
+                        "malformed pair: expected BASE-QUOTE, 2 to 12 letters or digits each");
+}
+
 Response pair_metrics(MetricsBodies& bodies, std::string_view segment, unsigned version) {
   const auto decoded = decode_segment(segment);
   if (!decoded) return malformed_escape(version);
   const auto pair = market::normalize_pair(*decoded);
-  if (!pair) {
-    return error_response(status::bad_request, version,
-                          "malformed pair: expected BASE-QUOTE, 2 to 12 letters or digits each");
-  }
+  if (!pair) return malformed_pair(version);
   const std::string* body = bodies.pair(*pair);
   if (body == nullptr) {
     return error_response(status::not_found, version, "no metrics for " + *pair);
@@ -59,6 +64,17 @@ Response prometheus(const Sources& sources, const RequestCounts& requests, unsig
   response.set(beast_http::field::cache_control, "no-store");
   response.body() = prometheus_text(sources.figures ? sources.figures() : ServiceFigures{},
                                     sources.latency, requests);
+  response.prepare_payload();
+  return response;
+}
+
+Response dashboard(unsigned version) {
+  Response response{status::ok, version};
+  response.set(beast_http::field::server, "crypto-metrics");
+  response.set(beast_http::field::content_type, "text/html; charset=utf-8");
+  response.set(beast_http::field::cache_control, "no-store");
+  response.set("X-Content-Type-Options", "nosniff");
+  response.body() = dashboard_page();
   response.prepare_payload();
   return response;
 }
@@ -95,9 +111,36 @@ bool carries_body(const Request& request) {
   return length.find_first_not_of('0') != std::string_view::npos;
 }
 
+// Until the client reconnects after the stream ended (the service restarting, say).
+constexpr std::string_view kStreamPreamble = "retry: 2000\n\n";
+
+Reply event_stream(const Sources& sources, std::optional<std::string_view> segment,
+                   unsigned version) {
+  if (sources.book_watch == nullptr) {
+    return error_response(status::service_unavailable, version, "no event stream");
+  }
+  std::string pair;
+  if (segment) {
+    const auto decoded = decode_segment(*segment);
+    if (!decoded) return malformed_escape(version);
+    auto canonical = market::normalize_pair(*decoded);
+    if (!canonical) return malformed_pair(version);
+    pair = std::move(*canonical);
+  }
+  Response header{status::ok, version};
+  header.set(beast_http::field::server, "crypto-metrics");
+  header.set(beast_http::field::content_type, "text/event-stream");
+  header.set(beast_http::field::cache_control, "no-store");
+  // Asks a proxy in front (nginx) to pass events on as they come rather than buffer them.
+  header.set("X-Accel-Buffering", "no");
+  header.keep_alive(false);
+  header.body() = kStreamPreamble;
+  return EventStream{.header = std::move(header), .pair = std::move(pair)};
+}
+
 // The query string and one trailing slash are ignored: "/metrics/?x=1" is "/metrics".
-Response route(const Sources& sources, MetricsBodies& metrics_bodies,
-               const RequestCounts& requests, std::string_view target, unsigned version) {
+Reply route(const Sources& sources, MetricsBodies& metrics_bodies, const RequestCounts& requests,
+            std::string_view target, unsigned version) {
   std::string_view path = target.substr(0, target.find('?'));
   if (!path.starts_with('/')) {
     return error_response(status::bad_request, version, "the request target must be a path");
@@ -110,10 +153,14 @@ Response route(const Sources& sources, MetricsBodies& metrics_bodies,
   if (!name) return malformed_escape(version);
   if (slash != std::string_view::npos) {
     const std::string_view rest = path.substr(slash + 1);
-    if (*name != "metrics" || rest.find('/') != std::string_view::npos) return not_found(version);
-    return pair_metrics(metrics_bodies, rest, version);
+    if (rest.find('/') != std::string_view::npos) return not_found(version);
+    if (*name == "metrics") return pair_metrics(metrics_bodies, rest, version);
+    if (*name == "stream") return event_stream(sources, rest, version);
+    return not_found(version);
   }
+  if (name->empty()) return dashboard(version);
   if (*name == "metrics") return json_response(status::ok, version, metrics_bodies.all());
+  if (*name == "stream") return event_stream(sources, std::nullopt, version);
   if (*name == "latency") return latency(sources.latency, version);
   if (*name == "healthz") return health(version);
   if (*name == "readyz") return readiness(sources.readiness(), version);
@@ -125,30 +172,43 @@ Response route(const Sources& sources, MetricsBodies& metrics_bodies,
 
 Router::Router(Sources sources) : sources_{std::move(sources)}, metrics_bodies_{sources_.book} {}
 
-Response Router::handle(const Request& request) {
-  Response response = respond(request);
-  const auto target = request.target();
-  request_counts_.record(route_label({target.data(), target.size()}), response.result_int());
-  return response;
-}
-
 void Router::handle(const Request& request, Answer answer) {
-  const beast_http::verb method = request.method();
   const auto target = request.target();
   const std::string_view target_text{target.data(), target.size()};
-  const bool plain_get = (method == beast_http::verb::get || method == beast_http::verb::head) &&
-                         !carries_body(request);
-  auto history = plain_get ? read_history_request(target_text) : std::nullopt;
-  if (!history) return answer(handle(request));
+  const bool head = request.method() == beast_http::verb::head;
+  Answer finish = [this, label = route_label(target_text), head,
+                   answer = std::move(answer)](Reply reply) {
+    if (auto* stream = std::get_if<EventStream>(&reply); stream != nullptr && head) {
+      Response header = std::move(stream->header);
+      reply = std::move(header);
+    }
+    if (auto* response = std::get_if<Response>(&reply)) {
+      // Content-Length stays that of the GET body, as HEAD requires.
+      if (head) response->body().clear();
+      request_counts_.record(label, response->result_int());
+    } else {
+      request_counts_.record(label, static_cast<unsigned>(status::ok));
+    }
+    answer(std::move(reply));
+  };
 
   const unsigned version = request.version();
-  auto finish = [this, label = route_label(target_text), head = method == beast_http::verb::head,
-                 answer = std::move(answer)](Response response) {
-    // Content-Length stays that of the GET body, as HEAD requires.
-    if (head) response.body().clear();
-    request_counts_.record(label, response.result_int());
-    answer(std::move(response));
-  };
+  const beast_http::verb method = request.method();
+  if (method != beast_http::verb::get && !head) {
+    Response response = error_response(status::method_not_allowed, version, "method not allowed");
+    response.set(beast_http::field::allow, "GET, HEAD");
+    return finish(std::move(response));
+  }
+  // Refused rather than ignored: a body on a GET is either a client's mistake or an attempt to
+  // smuggle a request past a proxy that reads the message differently.
+  if (carries_body(request)) {
+    return finish(
+        error_response(status::bad_request, version, "a GET or HEAD request carries no body"));
+  }
+  const auto history = read_history_request(target_text);
+  if (!history) {
+    return finish(route(sources_, metrics_bodies_, request_counts_, target_text, version));
+  }
   if (const auto* problem = std::get_if<std::string>(&*history)) {
     return finish(error_response(status::bad_request, version, *problem));
   }
@@ -166,27 +226,30 @@ void Router::handle(const Request& request, Answer answer) {
       });
 }
 
-Response Router::respond(const Request& request) {
-  const unsigned version = request.version();
-  const beast_http::verb method = request.method();
-  if (method != beast_http::verb::get && method != beast_http::verb::head) {
-    Response response = error_response(status::method_not_allowed, version, "method not allowed");
-    response.set(beast_http::field::allow, "GET, HEAD");
-    return response;
+std::string Router::events_after(std::string_view pair, std::uint64_t& after) {
+  std::string events;
+  const auto add = [&](std::uint64_t version, std::string_view name) {
+    events += "id: ";
+    events += std::to_string(version);
+    events += "\nevent: metrics\ndata: ";
+    events += *metrics_bodies_.pair(name);
+    events += "\n\n";
+    after = version;
+  };
+  if (!pair.empty()) {
+    const std::uint64_t version = sources_.book.version(pair);
+    if (version > after) add(version, pair);
+    return events;
   }
-  // Refused rather than ignored: a body on a GET is either a client's mistake or an attempt to
-  // smuggle a request past a proxy that reads the message differently.
-  if (carries_body(request)) {
-    return error_response(status::bad_request, version, "a GET or HEAD request carries no body");
+  for (const metrics::Book::Change& change : sources_.book.changes_after(after)) {
+    if (events.size() >= kMostEventBytes) break;
+    add(change.version, change.pair);
   }
-  const auto target = request.target();
-  Response response =
-      route(sources_, metrics_bodies_, request_counts_, {target.data(), target.size()}, version);
-  if (method == beast_http::verb::head) {
-    // Content-Length stays that of the GET body, as HEAD requires.
-    response.body().clear();
-  }
-  return response;
+  return events;
+}
+
+void Router::wait_for_change(std::weak_ptr<void> owner, std::function<void()> wake) {
+  sources_.book_watch->wait(std::move(owner), std::move(wake));
 }
 
 }  // namespace cryptometrics::http

@@ -1,11 +1,16 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
+#include <string_view>
+#include <variant>
 
 #include <boost/beast/http.hpp>
 
+#include "http/book_watch.h"
 #include "http/history_route.h"
 #include "http/metrics_bodies.h"
 #include "http/prometheus_text.h"
@@ -37,30 +42,56 @@ struct Sources {
   std::function<ServiceFigures()> figures{};
   // The stored rows of /metrics/{pair}/history; that route answers 503 when not set.
   HistoryReader history = {};
+  // What wakes /stream when the book changes, on the same event loop; that route answers 503
+  // when not set.
+  BookWatch* book_watch = nullptr;
 };
 
-// Where a request's answer goes: called once, on the event loop.
-using Answer = std::function<void(Response)>;
+// The answer to GET /stream and /stream/{pair}: a header, then events for as long as the
+// connection lasts.
+struct EventStream {
+  // 200, text/event-stream, Connection: close and no length, since the body ends only with the
+  // connection; its body holds the stream's first bytes (the client's reconnection delay).
+  Response header;
+  std::string pair;  // canonical; empty for every pair
+};
 
-// Maps a request to its response: /metrics/{pair}, /metrics, /latency, /healthz, /readyz,
+// What a request gets: one response, or an event stream.
+using Reply = std::variant<Response, EventStream>;
+
+// Where a request's answer goes: called once, on the event loop.
+using Answer = std::function<void(Reply)>;
+
+// Server-Sent Events carry at most this many bytes per events_after(), beyond one event.
+inline constexpr std::size_t kMostEventBytes = 64 * 1024;
+
+// Maps a request to its answer: / (the dashboard page), /metrics/{pair},
+// /metrics/{pair}/history, /metrics, /stream, /stream/{pair}, /latency, /healthz, /readyz,
 // /prometheus. GET and HEAD only (405 otherwise), with no body (400 otherwise: the request's
 // header is enough), errors as {"error": "..."}. Percent-escapes in the path are decoded once,
 // per segment (a malformed one is 400); "." and ".." are not resolved, so a path that climbs is
-// simply not found. Runs on the event loop, reads the sources there; the metrics bodies it keeps
-// between requests make handle() non-const.
+// simply not found. Runs on the event loop, reads the sources there; the metrics bodies it
+// keeps between requests make it non-const.
 class Router {
  public:
   explicit Router(Sources sources);
 
-  // Also counts the request by route and status, for /prometheus.
-  Response handle(const Request& request);
-  // The same, through `answer`: at once, or for /metrics/{pair}/history once storage has read
-  // the rows (the handle() above answers only what needs no storage: that route is 404 there).
+  // Answers through `answer`: at once, or for /metrics/{pair}/history once storage has read the
+  // rows. Also counts the request by route and status, for /prometheus.
   void handle(const Request& request, Answer answer);
 
- private:
-  Response respond(const Request& request);
+  // The events of an EventStream for `pair` (every pair when empty): one per pair whose metrics
+  // changed after book version `after`, in version order, each
+  // "id: <version>\nevent: metrics\ndata: <the body of /metrics/{pair}>\n\n"; `after` moves
+  // to the last one's version. Stops once kMostEventBytes are reached; the rest come next call.
+  // Empty when nothing changed.
+  std::string events_after(std::string_view pair, std::uint64_t& after);
 
+  // Runs `wake` after the book's next change unless `owner` has ended (see BookWatch).
+  // Only for an EventStream this router answered, so with a BookWatch.
+  void wait_for_change(std::weak_ptr<void> owner, std::function<void()> wake);
+
+ private:
   Sources sources_;
   MetricsBodies metrics_bodies_;
   RequestCounts request_counts_;

@@ -22,13 +22,18 @@ struct Limits {
   std::size_t body_limit = 4 * 1024;         // declared beyond it: 413; any body at all: 400
   std::chrono::seconds request_timeout{10};  // to read one whole request, or write its answer
   std::chrono::seconds idle_timeout{30};     // keep-alive with no request
+  // An event stream with nothing to say sends a comment this often, so that the client and
+  // any proxy between see the connection is alive.
+  std::chrono::milliseconds stream_keep_alive{15'000};
 };
 
 // Accepts connections on the event loop and serves each with `router`, keep-alive included.
 // A request over header_limit is answered 431, declaring a body over body_limit 413, carrying
 // any other body or malformed 400, and its connection closed; a client too slow to send a
 // request (the first one: within request_timeout of connecting) or to read its answer within
-// request_timeout is dropped.
+// request_timeout is dropped. An event stream lasts until the client leaves or stop(): it is
+// never idle, so it is not evicted at the cap, and each write of its events has request_timeout,
+// so a client that stops reading is dropped once its socket's buffers are full.
 // `router` must outlive the io_context's run.
 class Server {
  public:

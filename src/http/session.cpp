@@ -3,7 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
@@ -13,6 +15,7 @@
 #include <cstdint>
 #include <limits>
 #include <utility>
+#include <variant>
 
 #include "http/json_response.h"
 
@@ -47,7 +50,10 @@ std::optional<beast_http::status> status_for(const beast::error_code& error) {
 }  // namespace
 
 Session::Session(tcp::socket socket, Router& router, const Limits& limits)
-    : stream_{std::move(socket)}, router_{router}, limits_{limits} {
+    : stream_{std::move(socket)},
+      keep_alive_timer_{stream_.get_executor()},
+      router_{router},
+      limits_{limits} {
   beast::error_code ignored;
   peer_ = stream_.socket().remote_endpoint(ignored);
   stream_.socket().set_option(tcp::no_delay{true}, ignored);
@@ -67,7 +73,10 @@ void Session::refuse() {
   write(std::move(response));
 }
 
-void Session::close() { stream_.close(); }
+void Session::close() {
+  keep_alive_timer_.cancel();
+  stream_.close();
+}
 
 // The caller has set the deadline: request_timeout for the first request, idle_timeout between
 // keep-alive requests. Until the first byte comes the connection counts as idle.
@@ -105,7 +114,11 @@ void Session::on_header(beast::error_code error, std::size_t /*bytes_read*/) {
     // The answer may come later (a route that reads storage). Beast times only pending
     // operations, so no deadline runs meanwhile: storage bounds its own queries, and write()
     // gives the answer request_timeout. The connection does not count as idle meanwhile.
-    return router_.handle(request, [self = shared_from_this(), keep_alive](Response response) {
+    return router_.handle(request, [self = shared_from_this(), keep_alive](Reply reply) {
+      if (auto* stream = std::get_if<EventStream>(&reply)) {
+        return self->start_stream(std::move(*stream));
+      }
+      Response& response = std::get<Response>(reply);
       response.keep_alive(keep_alive);
       self->write(std::move(response));
     });
@@ -142,6 +155,77 @@ void Session::on_write(beast::error_code error, std::size_t /*bytes_written*/) {
   wait_for_request();
 }
 
+// From here on the connection only carries events. What the client sends is read and thrown
+// away, so that the stream ends as soon as the client closes its side; the header and every
+// write of events have request_timeout.
+void Session::start_stream(EventStream stream) {
+  streaming_ = true;
+  stream_pair_ = std::move(stream.pair);
+  stream_.expires_never();
+  drain();
+  response_ = std::move(stream.header);
+  writing_ = true;
+  last_write_ = std::chrono::steady_clock::now();
+  stream_.expires_after(limits_.request_timeout);
+  beast_http::async_write(
+      stream_, response_, beast::bind_front_handler(&Session::on_events_written, shared_from_this()));
+  keep_alive_after(last_write_ + limits_.stream_keep_alive);
+}
+
+// Writes what changed since the last event; with nothing new, waits for the book to change. A
+// client slower than the book gets, after each write, only every pair's latest metrics: what it
+// costs is one write's worth of events, however long it lags.
+void Session::send_events() {
+  if (writing_ || !stream_.socket().is_open()) return;
+  std::string events = router_.events_after(stream_pair_, sent_version_);
+  if (!events.empty()) return write_events(std::move(events));
+  if (waiting_for_change_) return;
+  waiting_for_change_ = true;
+  // The watch holds the session while it runs `wake`, and drops it if it ended before.
+  router_.wait_for_change(weak_from_this(), [this] {
+    waiting_for_change_ = false;
+    send_events();
+  });
+}
+
+void Session::write_events(std::string events) {
+  events_ = std::move(events);
+  writing_ = true;
+  last_write_ = std::chrono::steady_clock::now();
+  stream_.expires_after(limits_.request_timeout);
+  boost::asio::async_write(
+      stream_, boost::asio::buffer(events_),
+      beast::bind_front_handler(&Session::on_events_written, shared_from_this()));
+}
+
+void Session::on_events_written(beast::error_code error, std::size_t /*bytes_written*/) {
+  writing_ = false;
+  if (error) {
+    log_end(error);
+    return close();
+  }
+  send_events();
+}
+
+void Session::keep_alive_after(std::chrono::steady_clock::time_point when) {
+  keep_alive_timer_.expires_at(when);
+  keep_alive_timer_.async_wait([self = shared_from_this()](beast::error_code error) {
+    if (!error) self->on_keep_alive_due();
+  });
+}
+
+// A write under way, however stalled, is left to its own deadline.
+void Session::on_keep_alive_due() {
+  if (!stream_.socket().is_open()) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (writing_) return keep_alive_after(now + limits_.stream_keep_alive);
+  if (now - last_write_ < limits_.stream_keep_alive) {
+    return keep_alive_after(last_write_ + limits_.stream_keep_alive);
+  }
+  write_events(": keep-alive\n\n");
+  keep_alive_after(now + limits_.stream_keep_alive);
+}
+
 // Closing a socket with unread input sends a reset, which can destroy the response before the
 // client reads it. So stop sending, then read and discard until the client closes too.
 void Session::close_gracefully() {
@@ -160,7 +244,11 @@ void Session::drain() {
 }
 
 void Session::on_drain(beast::error_code error, std::size_t /*bytes_read*/) {
-  if (!error) drain();
+  if (!error) return drain();
+  if (streaming_) {
+    log_end(error);
+    close();
+  }
 }
 
 // Per-connection events go to the debug log only, so that no client can flood the log.

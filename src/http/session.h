@@ -1,6 +1,7 @@
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -8,15 +9,19 @@
 #include <boost/beast/http/string_body.hpp>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "http/routes.h"
 #include "http/server.h"
 
 namespace cryptometrics::http {
 
-// One client connection: read a request, answer it, and again while the client keeps it alive.
+// One client connection: read a request, answer it, and again while the client keeps it alive;
+// or, once a request is answered with an EventStream, write its events until the connection
+// ends.
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(boost::asio::ip::tcp::socket socket, Router& router, const Limits& limits);
@@ -25,7 +30,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void serve();
   // Answers 503 {"error":"too many connections"} at once and closes: the server is at its cap.
   void refuse();
-  // Ends the connection now; its pending operations complete with an error and stop.
+  // Ends the connection now; its pending operations complete with an error and stop. An event
+  // stream ends after its last whole event, or in the middle of the one being written, which
+  // the client then drops as incomplete.
   void close();
 
   // Since when the connection waits for a request of which no byte has come yet, or nullopt
@@ -40,6 +47,12 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_header(boost::beast::error_code error, std::size_t bytes_read);
   void write(Response response);
   void on_write(boost::beast::error_code error, std::size_t bytes_written);
+  void start_stream(EventStream stream);
+  void send_events();
+  void write_events(std::string events);
+  void on_events_written(boost::beast::error_code error, std::size_t bytes_written);
+  void keep_alive_after(std::chrono::steady_clock::time_point when);
+  void on_keep_alive_due();
   void close_gracefully();
   void drain();
   void on_drain(boost::beast::error_code error, std::size_t bytes_read);
@@ -52,6 +65,17 @@ class Session : public std::enable_shared_from_this<Session> {
   Response response_;
   std::optional<std::chrono::steady_clock::time_point> idle_since_;
   bool answered_one_ = false;
+
+  // While an event stream is served:
+  bool streaming_ = false;
+  std::string stream_pair_;          // empty for every pair
+  std::uint64_t sent_version_ = 0;   // the book version of the last event written
+  std::string events_;               // being written
+  bool writing_ = false;
+  bool waiting_for_change_ = false;
+  std::chrono::steady_clock::time_point last_write_{};
+  boost::asio::steady_timer keep_alive_timer_;
+
   Router& router_;
   const Limits limits_;
 };

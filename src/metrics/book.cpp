@@ -1,5 +1,7 @@
 #include "metrics/book.h"
 
+#include <algorithm>
+
 namespace cryptometrics::metrics {
 
 Book::Book(std::size_t sma_window) : sma_window_{sma_window} {}
@@ -10,7 +12,9 @@ const Snapshot& Book::apply(const market::Quote& quote) {
     found = pairs_.emplace(quote.pair, Entry{PairMetrics{sma_window_}, 0}).first;
   }
   found->second.version = ++version_;
-  return found->second.metrics.apply(quote);
+  const Snapshot& snapshot = found->second.metrics.apply(quote);
+  if (listener_) listener_();
+  return snapshot;
 }
 
 void Book::restore(const std::vector<History>& histories) {
@@ -18,8 +22,9 @@ void Book::restore(const std::vector<History>& histories) {
   ++version_;
   for (const History& history : histories) {
     pairs_.insert_or_assign(history.latest.pair,
-                            Entry{PairMetrics{sma_window_, history}, version_});
+                            Entry{PairMetrics{sma_window_, history}, ++version_});
   }
+  if (listener_) listener_();
 }
 
 const Snapshot* Book::find(std::string_view pair) const {
@@ -47,6 +52,15 @@ std::uint64_t Book::version(std::string_view pair) const {
     return 0;
   }
   return found->second.version;
+}
+
+std::vector<Book::Change> Book::changes_after(std::uint64_t after) const {
+  std::vector<Change> changes;
+  for (const auto& [pair, entry] : pairs_) {
+    if (entry.version > after && entry.metrics.latest()) changes.push_back({entry.version, pair});
+  }
+  std::ranges::sort(changes, {}, &Change::version);
+  return changes;
 }
 
 }  // namespace cryptometrics::metrics

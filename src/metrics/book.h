@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -30,11 +31,23 @@ class Book {
   // Every pair's latest metrics, ordered by pair.
   std::vector<Snapshot> all() const;
 
-  // Goes up with every change to the book (apply, restore), never back: what is derived from the
-  // book and kept with the version it was made from is stale once the version moved on.
+  // Goes up with every change to the book (apply, restore: once per pair restored), never back:
+  // what is derived from the book and kept with the version it was made from is stale once the
+  // version moved on. No two pairs share the version of their last change.
   std::uint64_t version() const { return version_; }
   // The version() of the last change to `pair`'s metrics, or 0 for a pair never seen.
   std::uint64_t version(std::string_view pair) const;
+
+  // Pairs whose metrics changed after version `after`, each with the version() of its last
+  // change, ordered by that version.
+  struct Change {
+    std::uint64_t version;
+    std::string_view pair;
+  };
+  std::vector<Change> changes_after(std::uint64_t after) const;
+
+  // `listener` runs after every change (apply, restore), replacing any earlier one.
+  void on_change(std::function<void()> listener) { listener_ = std::move(listener); }
 
   std::size_t sma_window() const { return sma_window_; }
 
@@ -47,6 +60,7 @@ class Book {
   std::size_t sma_window_;
   std::uint64_t version_ = 0;
   std::map<std::string, Entry, std::less<>> pairs_;
+  std::function<void()> listener_;
 };
 
 }  // namespace cryptometrics::metrics

@@ -34,17 +34,6 @@ constexpr auto kRequestTimeout = 10s;
 constexpr auto kMargin = 3s;
 constexpr auto kNormalClientPace = 100ms;
 
-// VmRSS of process `pid` in KiB, from /proc/<pid>/status.
-std::uint64_t resident_kib(pid_t pid) {
-  const std::string path = "/proc/" + std::to_string(pid) + "/status";
-  std::ifstream status{path};
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.starts_with("VmRSS:")) return std::stoull(line.substr(line.find(':') + 1));
-  }
-  throw std::runtime_error("no VmRSS in " + path);
-}
-
 // Service::wait_for() asks the port Service chose, not the one given in HTTP_PORT, which the
 // abusive clients need to know.
 bool serves_quotes(unsigned short port, std::chrono::seconds timeout) {
@@ -63,8 +52,7 @@ TEST(HttpAbuse, NormalClientIsServedAndMemoryStaysBoundedUnderEveryAbuseAtOnce) 
   const unsigned short port = testing::free_port();
   testing::Service service{directory, {{"HTTP_PORT", std::to_string(port)}}};
   ASSERT_TRUE(serves_quotes(port, 30s)) << service.process().stderr_text();
-  const pid_t pid = service.process().pid();
-  const std::uint64_t resident_before = resident_kib(pid);
+  const std::uint64_t resident_before = service.process().resident_kib();
 
   testing::AbusiveClients abusers{port};
   abusers.open_idle(1000);
@@ -82,7 +70,7 @@ TEST(HttpAbuse, NormalClientIsServedAndMemoryStaysBoundedUnderEveryAbuseAtOnce) 
   while (Clock::now() - abuse_started < 45s &&
          !(all_closed() && Clock::now() - abuse_started > kRequestTimeout)) {
     client.get(port, "/metrics/BTC-USD");
-    resident_peak = std::max(resident_peak, resident_kib(pid));
+    resident_peak = std::max(resident_peak, service.process().resident_kib());
     // The normal client's pace: it is the thing being measured, not a wait for an event.
     std::this_thread::sleep_for(kNormalClientPace);
   }

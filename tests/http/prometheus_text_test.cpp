@@ -159,6 +159,10 @@ TEST(PrometheusText, CountsRequestsByRouteAndStatus) {
   requests.record(route_label("/metrics/"), 200);
   requests.record(route_label("/readyz"), 503);
   requests.record(route_label("/some/thing/else"), 404);
+  requests.record(route_label("/metrics/BTC-USD/history?limit=2"), 200);
+  requests.record(route_label("/stream/BTC-USD"), 200);
+  requests.record(route_label("/stream"), 200);
+  requests.record(route_label("/"), 200);
 
   const auto parsed = parse(prometheus_text({}, {}, requests));
 
@@ -172,7 +176,10 @@ TEST(PrometheusText, CountsRequestsByRouteAndStatus) {
   EXPECT_EQ(value("metrics", "200"), 1);
   EXPECT_EQ(value("readyz", "503"), 1);
   EXPECT_EQ(value("other", "404"), 1);
-  EXPECT_EQ(parsed.find("crypto_metrics_http_requests_total").size(), 5U);
+  EXPECT_EQ(value("history", "200"), 1);
+  EXPECT_EQ(value("stream", "200"), 2);
+  EXPECT_EQ(value("dashboard", "200"), 1);
+  EXPECT_EQ(parsed.find("crypto_metrics_http_requests_total").size(), 8U);
 }
 
 TEST(PrometheusText, ExposesTheLatencyHistogramWithItsOwnBucketsInSeconds) {

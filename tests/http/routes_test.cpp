@@ -13,6 +13,7 @@
 #include <utility>
 #include <variant>
 
+#include "http/dashboard_page.h"
 #include "http/running_server.h"
 #include "market/decimal.h"
 #include "market/quote.h"
@@ -170,7 +171,10 @@ TEST(LatencyRoute, StatisticsAreNullBeforeTheFirstQuote) {
   const metrics::LatencyHistogram latency;
   Router router{{.book = book, .latency = latency, .readiness = ready}};
 
-  const Response response = router.handle(Request{boost::beast::http::verb::get, "/latency", 11});
+  Response response;
+  // Answered at once: /latency reads no storage.
+  router.handle(Request{boost::beast::http::verb::get, "/latency", 11},
+                [&](Reply reply) { response = std::get<Response>(std::move(reply)); });
 
   ASSERT_EQ(response.result_int(), 200u);
   const auto body = nlohmann::json::parse(response.body());
@@ -236,12 +240,23 @@ TEST_F(RoutesTest, ReadyzIs503WhenStorageIsNotReady) {
 
 TEST_F(RoutesTest, UnknownPathIs404Json) {
   for (const std::string_view target :
-       {"/", "/nope", "/METRICS", "/metrics/BTC-USD/bid", "/healthz/now", "//metrics"}) {
+       {"/nope", "/METRICS", "/metrics/BTC-USD/bid", "/healthz/now", "//metrics"}) {
     const HttpResponse response = get(target);
 
     EXPECT_EQ(response.status, 404) << target;
     EXPECT_EQ(response.body, R"({"error":"not found"})") << target;
     EXPECT_EQ(response.headers.at("content-type"), "application/json") << target;
+  }
+}
+
+TEST_F(RoutesTest, RootIsTheDashboardPage) {
+  for (const std::string_view target : {"/", "/?pair=BTC-USD"}) {
+    const HttpResponse response = get(target);
+
+    EXPECT_EQ(response.status, 200) << target;
+    EXPECT_EQ(response.headers.at("content-type"), "text/html; charset=utf-8") << target;
+    EXPECT_EQ(response.headers.at("x-content-type-options"), "nosniff") << target;
+    EXPECT_EQ(response.body, dashboard_page()) << target;
   }
 }
 

@@ -6,7 +6,18 @@
 namespace cryptometrics::http {
 
 RunningServer::RunningServer(Router& router, Limits limits)
-    : server_{io_, {boost::asio::ip::address_v4::loopback(), 0}, router, limits} {
+    : owned_io_{std::make_unique<boost::asio::io_context>()},
+      io_{*owned_io_},
+      server_{io_, {boost::asio::ip::address_v4::loopback(), 0}, router, limits} {
+  start();
+}
+
+RunningServer::RunningServer(boost::asio::io_context& io, Router& router, Limits limits)
+    : io_{io}, server_{io_, {boost::asio::ip::address_v4::loopback(), 0}, router, limits} {
+  start();
+}
+
+void RunningServer::start() {
   server_.start();
   loop_ = std::async(std::launch::async, [this] { io_.run(); });
 }

@@ -3,6 +3,7 @@
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <future>
+#include <memory>
 
 #include "http/routes.h"
 #include "http/server.h"
@@ -13,6 +14,8 @@ namespace cryptometrics::http {
 class RunningServer {
  public:
   explicit RunningServer(Router& router, Limits limits = {});
+  // The same on `io`, for sources made on it before the server (it must outlive the server).
+  RunningServer(boost::asio::io_context& io, Router& router, Limits limits = {});
   ~RunningServer();
 
   RunningServer(const RunningServer&) = delete;
@@ -27,7 +30,10 @@ class RunningServer {
   bool stop_and_wait(std::chrono::milliseconds timeout);
 
  private:
-  boost::asio::io_context io_;
+  void start();
+
+  std::unique_ptr<boost::asio::io_context> owned_io_;
+  boost::asio::io_context& io_;
   Server server_;
   std::future<void> loop_;
 };

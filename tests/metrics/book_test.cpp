@@ -130,6 +130,51 @@ TEST(Book, RestoreMovesEveryVersionOn) {
   EXPECT_EQ(book.version("LTC-USD"), 0u);
 }
 
+TEST(Book, RestoredPairsEachGetTheirOwnVersion) {
+  Book book{5};
+  History btc;
+  btc.latest.pair = "BTC-USD";
+  History eth;
+  eth.latest.pair = "ETH-USD";
+
+  book.restore({btc, eth});
+
+  EXPECT_NE(book.version("BTC-USD"), book.version("ETH-USD"));
+  EXPECT_EQ(book.changes_after(0).size(), 2u);
+}
+
+TEST(Book, ChangesAfterAVersionAreEachPairsLastInVersionOrder) {
+  Book book{5};
+  book.apply(quote("BTC-USD", "1", "2"));
+  book.apply(quote("ETH-USD", "1", "2"));
+  const std::uint64_t seen = book.version();
+  book.apply(quote("LTC-USD", "1", "2"));
+  book.apply(quote("BTC-USD", "1", "2"));
+  book.apply(quote("LTC-USD", "1", "2"));
+
+  const auto changes = book.changes_after(seen);
+
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0].pair, "BTC-USD");
+  EXPECT_EQ(changes[0].version, book.version("BTC-USD"));
+  EXPECT_EQ(changes[1].pair, "LTC-USD");
+  EXPECT_EQ(changes[1].version, book.version());
+  EXPECT_EQ(book.changes_after(0).size(), 3u);
+  EXPECT_TRUE(book.changes_after(book.version()).empty());
+}
+
+TEST(Book, ListenerHearsEveryApplyAndRestore) {
+  Book book{5};
+  int heard = 0;
+  book.on_change([&] { ++heard; });
+
+  book.apply(quote("BTC-USD", "1", "2"));
+  book.apply(quote("BTC-USD", "1", "2"));
+  book.restore({});
+
+  EXPECT_EQ(heard, 3);
+}
+
 // A fixed, irregular stream of two pairs, with prices that make mid prices and averages round.
 std::vector<market::Quote> two_pair_stream() {
   std::vector<market::Quote> quotes;

@@ -12,6 +12,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <stdexcept>
 #include <system_error>
 
@@ -159,6 +160,16 @@ std::string Process::stdout_text() const {
 std::string Process::stderr_text() const {
   std::lock_guard lock{mutex_};
   return stderr_.text;
+}
+
+std::uint64_t Process::resident_kib() const {
+  const std::string path = "/proc/" + std::to_string(pid_) + "/status";
+  std::ifstream status{path};
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with("VmRSS:")) return std::stoull(line.substr(line.find(':') + 1));
+  }
+  throw std::runtime_error("no VmRSS in " + path);
 }
 
 std::filesystem::path crypto_metrics_binary() {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -41,6 +42,9 @@ class Process {
 
   std::string stdout_text() const;
   std::string stderr_text() const;
+
+  // Its resident memory (VmRSS) in KiB, from /proc.
+  std::uint64_t resident_kib() const;
 
  private:
   struct Stream {

@@ -42,6 +42,7 @@ class Service {
   int stop();
 
   Process& process() { return process_; }
+  unsigned short port() const { return port_; }
 
  private:
   unsigned short port_;
