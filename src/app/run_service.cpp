@@ -124,8 +124,10 @@ int run_service(const config::Settings& settings) {
   server.start();
   if (simulator) simulator->start();
   const auto listening = server.local_endpoint();
-  spdlog::info("serving http://{}:{}/metrics/{}", listening.address().to_string(),
-               listening.port(), settings.pairs.front());
+  const std::string origin =
+      "http://" + listening.address().to_string() + ":" + std::to_string(listening.port());
+  spdlog::info("serving {}/ (the dashboard), {}/metrics/{}, {}/stream", origin, origin,
+               settings.pairs.front(), origin);
 
   io.run();
   spdlog::info("stopped");

@@ -270,7 +270,9 @@ constexpr std::array settings_table = {
                 "Address the HTTP server listens on: an IP address, or localhost", false,
                 apply_http_host},
     SettingSpec{"HTTP_PORT", "--http-port", "8080", SettingGroup::http,
-                "Port the HTTP server listens on", false,
+                "Port the HTTP server listens on: the dashboard at /, metrics at /metrics/{pair}, "
+                "events at /stream (README: every route)",
+                false,
                 assign_integer<1, 65535, &Draft::settings, &Settings::http_port>},
     SettingSpec{"PAIRS", "--pairs", "BTC-USD,ETH-USD,LTC-USD", SettingGroup::simulator,
                 "Trading pairs the simulator quotes, comma-separated BASE-QUOTE", false,
