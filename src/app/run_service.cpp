@@ -8,7 +8,7 @@
 
 #include "app/commands.h"
 #include "app/storage_factory.h"
-#include "http/book_watch.h"
+#include "http/book_feed.h"
 #include "http/server.h"
 #include "http/stored_history.h"
 #include "kafka/embedded_broker.h"
@@ -61,8 +61,10 @@ int run_service(const config::Settings& settings) {
   const auto store = open_storage(settings);
   storage::StorageThread storage_thread{*store};
   metrics::Book book{settings.sma_window};
-  http::BookWatch book_watch{io};
-  book.on_change([&book_watch] { book_watch.changed(); });
+  http::BookFeed book_feed{io};
+  book.on_change([&book_feed](std::uint64_t version, const metrics::Snapshot* snapshot) {
+    book_feed.changed(version, snapshot);
+  });
   pipeline::Ingestor ingestor{
       io,
       {.kafka = {.bootstrap_servers = bootstrap_servers,
@@ -100,7 +102,7 @@ int run_service(const config::Settings& settings) {
                          };
                        },
                        .history = http::stored_history(storage_thread, io),
-                       .book_watch = &book_watch}};
+                       .book_feed = &book_feed}};
   const boost::asio::ip::tcp::endpoint endpoint{
       boost::asio::ip::make_address(settings.http_host), settings.http_port};
   http::Server server{io, endpoint, router};

@@ -116,7 +116,7 @@ constexpr std::string_view kStreamPreamble = "retry: 2000\n\n";
 
 Reply event_stream(const Sources& sources, std::optional<std::string_view> segment,
                    unsigned version) {
-  if (sources.book_watch == nullptr) {
+  if (sources.book_feed == nullptr) {
     return error_response(status::service_unavailable, version, "no event stream");
   }
   std::string pair;
@@ -135,7 +135,9 @@ Reply event_stream(const Sources& sources, std::optional<std::string_view> segme
   header.set("X-Accel-Buffering", "no");
   header.keep_alive(false);
   header.body() = kStreamPreamble;
-  return EventStream{.header = std::move(header), .pair = std::move(pair)};
+  return EventStream{.header = std::move(header),
+                     .pair = std::move(pair),
+                     .subscription = sources.book_feed->subscribe()};
 }
 
 // The query string and one trailing slash are ignored: "/metrics/?x=1" is "/metrics".
@@ -226,30 +228,43 @@ void Router::handle(const Request& request, Answer answer) {
       });
 }
 
-std::string Router::events_after(std::string_view pair, std::uint64_t& after) {
+// Event ids are book versions; a stream's ids only go up, whichever way it reads.
+std::string Router::events_after(std::string_view pair, StreamPosition& position) {
+  constexpr std::size_t kMostUpdatesRead = 1024;
   std::string events;
-  const auto add = [&](std::uint64_t version, std::string_view name) {
+  const auto add = [&](std::uint64_t version, const std::string& body) {
     events += "id: ";
     events += std::to_string(version);
     events += "\nevent: metrics\ndata: ";
-    events += *metrics_bodies_.pair(name);
+    events += body;
     events += "\n\n";
-    after = version;
   };
-  if (!pair.empty()) {
-    const std::uint64_t version = sources_.book.version(pair);
-    if (version > after) add(version, pair);
-    return events;
+  BookFeed& feed = *sources_.book_feed;
+  if (!position.catching_up) {
+    if (const auto updates = feed.updates_after(position.after, kMostUpdatesRead)) {
+      for (const BookFeed::Update* update : *updates) {
+        if (events.size() >= kMostEventBytes) break;
+        if (pair.empty() || update->snapshot.pair == pair) add(update->version, feed.json(*update));
+        position.after = update->version;
+      }
+      return events;
+    }
+    position.catching_up = true;
   }
-  for (const metrics::Book::Change& change : sources_.book.changes_after(after)) {
-    if (events.size() >= kMostEventBytes) break;
-    add(change.version, change.pair);
+  for (const metrics::Book::Change& change : sources_.book.changes_after(position.after)) {
+    if (!pair.empty() && change.pair != pair) continue;
+    if (events.size() >= kMostEventBytes) return events;
+    add(change.version, *metrics_bodies_.pair(change.pair));
+    position.after = change.version;
   }
+  // Every change up to the book's version is told: the updates after it follow one by one.
+  position.after = sources_.book.version();
+  position.catching_up = false;
   return events;
 }
 
 void Router::wait_for_change(std::weak_ptr<void> owner, std::function<void()> wake) {
-  sources_.book_watch->wait(std::move(owner), std::move(wake));
+  sources_.book_feed->wait(std::move(owner), std::move(wake));
 }
 
 }  // namespace cryptometrics::http

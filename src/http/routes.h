@@ -10,7 +10,7 @@
 
 #include <boost/beast/http.hpp>
 
-#include "http/book_watch.h"
+#include "http/book_feed.h"
 #include "http/history_route.h"
 #include "http/metrics_bodies.h"
 #include "http/prometheus_text.h"
@@ -42,9 +42,9 @@ struct Sources {
   std::function<ServiceFigures()> figures{};
   // The stored rows of /metrics/{pair}/history; that route answers 503 when not set.
   HistoryReader history = {};
-  // What wakes /stream when the book changes, on the same event loop; that route answers 503
-  // when not set.
-  BookWatch* book_watch = nullptr;
+  // The book's changes for /stream, on the same event loop; that route answers 503 when not
+  // set.
+  BookFeed* book_feed = nullptr;
 };
 
 // The answer to GET /stream and /stream/{pair}: a header, then events for as long as the
@@ -54,6 +54,16 @@ struct EventStream {
   // connection; its body holds the stream's first bytes (the client's reconnection delay).
   Response header;
   std::string pair;  // canonical; empty for every pair
+  // Held for as long as the stream lasts, so that the feed keeps the updates it reads.
+  BookFeed::Subscription subscription;
+};
+
+// Where an event stream is in the book's changes.
+struct StreamPosition {
+  std::uint64_t after = 0;  // the book version its events have reached
+  // Reading each pair's latest metrics from the book rather than the updates one by one: on
+  // connecting, and after it fell further behind than the feed keeps updates.
+  bool catching_up = true;
 };
 
 // What a request gets: one response, or an event stream.
@@ -63,7 +73,7 @@ using Reply = std::variant<Response, EventStream>;
 using Answer = std::function<void(Reply)>;
 
 // Server-Sent Events carry at most this many bytes per events_after(), beyond one event.
-inline constexpr std::size_t kMostEventBytes = 64 * 1024;
+inline constexpr std::size_t kMostEventBytes = 16 * 1024;
 
 // Maps a request to its answer: / (the dashboard page), /metrics/{pair},
 // /metrics/{pair}/history, /metrics, /stream, /stream/{pair}, /latency, /healthz, /readyz,
@@ -80,15 +90,15 @@ class Router {
   // rows. Also counts the request by route and status, for /prometheus.
   void handle(const Request& request, Answer answer);
 
-  // The events of an EventStream for `pair` (every pair when empty): one per pair whose metrics
-  // changed after book version `after`, in version order, each
-  // "id: <version>\nevent: metrics\ndata: <the body of /metrics/{pair}>\n\n"; `after` moves
-  // to the last one's version. Stops once kMostEventBytes are reached; the rest come next call.
-  // Empty when nothing changed.
-  std::string events_after(std::string_view pair, std::uint64_t& after);
+  // The next events of an EventStream for `pair` (every pair when empty), in version order,
+  // each "id: <version>\nevent: metrics\ndata: <the body of /metrics/{pair}>\n\n", moving
+  // `position` past them: one per update the feed keeps, or while catching up one per pair
+  // whose metrics changed, with its latest. Stops once kMostEventBytes are reached; the rest
+  // come next call. Empty when nothing changed.
+  std::string events_after(std::string_view pair, StreamPosition& position);
 
-  // Runs `wake` after the book's next change unless `owner` has ended (see BookWatch).
-  // Only for an EventStream this router answered, so with a BookWatch.
+  // Runs `wake` after the book's next change unless `owner` has ended (see BookFeed).
+  // Only for an EventStream this router answered, so with a BookFeed.
   void wait_for_change(std::weak_ptr<void> owner, std::function<void()> wake);
 
  private:

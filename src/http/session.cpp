@@ -161,6 +161,7 @@ void Session::on_write(beast::error_code error, std::size_t /*bytes_written*/) {
 void Session::start_stream(EventStream stream) {
   streaming_ = true;
   stream_pair_ = std::move(stream.pair);
+  subscription_.emplace(std::move(stream.subscription));
   stream_.expires_never();
   drain();
   response_ = std::move(stream.header);
@@ -173,11 +174,11 @@ void Session::start_stream(EventStream stream) {
 }
 
 // Writes what changed since the last event; with nothing new, waits for the book to change. A
-// client slower than the book gets, after each write, only every pair's latest metrics: what it
-// costs is one write's worth of events, however long it lags.
+// client that keeps up gets every update; one that falls behind what the feed keeps gets each
+// pair's latest metrics: what it costs is one write's worth of events, however long it lags.
 void Session::send_events() {
   if (writing_ || !stream_.socket().is_open()) return;
-  std::string events = router_.events_after(stream_pair_, sent_version_);
+  std::string events = router_.events_after(stream_pair_, stream_position_);
   if (!events.empty()) return write_events(std::move(events));
   if (waiting_for_change_) return;
   waiting_for_change_ = true;

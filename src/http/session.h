@@ -68,9 +68,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // While an event stream is served:
   bool streaming_ = false;
-  std::string stream_pair_;          // empty for every pair
-  std::uint64_t sent_version_ = 0;   // the book version of the last event written
-  std::string events_;               // being written
+  std::string stream_pair_;  // empty for every pair
+  StreamPosition stream_position_;
+  std::optional<BookFeed::Subscription> subscription_;
+  std::string events_;  // being written
   bool writing_ = false;
   bool waiting_for_change_ = false;
   std::chrono::steady_clock::time_point last_write_{};

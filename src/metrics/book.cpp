@@ -13,7 +13,7 @@ const Snapshot& Book::apply(const market::Quote& quote) {
   }
   found->second.version = ++version_;
   const Snapshot& snapshot = found->second.metrics.apply(quote);
-  if (listener_) listener_();
+  if (listener_) listener_(version_, &snapshot);
   return snapshot;
 }
 
@@ -24,7 +24,7 @@ void Book::restore(const std::vector<History>& histories) {
     pairs_.insert_or_assign(history.latest.pair,
                             Entry{PairMetrics{sma_window_, history}, ++version_});
   }
-  if (listener_) listener_();
+  if (listener_) listener_(version_, nullptr);
 }
 
 const Snapshot* Book::find(std::string_view pair) const {

@@ -46,8 +46,11 @@ class Book {
   };
   std::vector<Change> changes_after(std::uint64_t after) const;
 
-  // `listener` runs after every change (apply, restore), replacing any earlier one.
-  void on_change(std::function<void()> listener) { listener_ = std::move(listener); }
+  // Runs after every change with the new version(): after apply() with the pair's new
+  // metrics, after restore() with nullptr (every pair may have changed).
+  using Listener = std::function<void(std::uint64_t version, const Snapshot* snapshot)>;
+  // Replaces any earlier listener.
+  void on_change(Listener listener) { listener_ = std::move(listener); }
 
   std::size_t sma_window() const { return sma_window_; }
 
@@ -60,7 +63,7 @@ class Book {
   std::size_t sma_window_;
   std::uint64_t version_ = 0;
   std::map<std::string, Entry, std::less<>> pairs_;
-  std::function<void()> listener_;
+  Listener listener_;
 };
 
 }  // namespace cryptometrics::metrics

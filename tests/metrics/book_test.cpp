@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -163,16 +165,25 @@ TEST(Book, ChangesAfterAVersionAreEachPairsLastInVersionOrder) {
   EXPECT_TRUE(book.changes_after(book.version()).empty());
 }
 
-TEST(Book, ListenerHearsEveryApplyAndRestore) {
+TEST(Book, ListenerHearsEveryApplyWithItsMetricsAndEveryRestore) {
   Book book{5};
-  int heard = 0;
-  book.on_change([&] { ++heard; });
+  std::vector<std::pair<std::uint64_t, std::optional<std::int64_t>>> heard;
+  book.on_change([&](std::uint64_t version, const Snapshot* snapshot) {
+    heard.emplace_back(version, snapshot ? std::optional{snapshot->count} : std::nullopt);
+  });
 
   book.apply(quote("BTC-USD", "1", "2"));
   book.apply(quote("BTC-USD", "1", "2"));
+  const std::uint64_t after_two = book.version();
   book.restore({});
 
-  EXPECT_EQ(heard, 3);
+  ASSERT_EQ(heard.size(), 3u);
+  EXPECT_EQ(heard[0].second, 1);
+  EXPECT_LT(heard[0].first, heard[1].first);
+  EXPECT_EQ(heard[1].first, after_two);
+  EXPECT_EQ(heard[1].second, 2);
+  EXPECT_EQ(heard[2].first, book.version());
+  EXPECT_EQ(heard[2].second, std::nullopt);
 }
 
 // A fixed, irregular stream of two pairs, with prices that make mid prices and averages round.

@@ -1,0 +1,70 @@
+#include "http/book_feed.h"
+
+#include <boost/asio/post.hpp>
+
+#include "metrics/snapshot_json.h"
+
+namespace cryptometrics::http {
+
+BookFeed::Subscription::Subscription(std::shared_ptr<std::size_t> streams)
+    : streams_{std::move(streams)} {
+  ++*streams_;
+}
+
+BookFeed::Subscription::~Subscription() {
+  if (streams_) --*streams_;
+}
+
+void BookFeed::changed(std::uint64_t version, const metrics::Snapshot* snapshot) {
+  version_ = version;
+  if (*streams_ == 0 || snapshot == nullptr) {
+    recent_.clear();
+    recent_json_.clear();
+  } else {
+    if (recent_.size() == kRecentUpdates) {
+      recent_.pop_front();
+      recent_json_.pop_front();
+    }
+    recent_.push_back({version, *snapshot});
+    recent_json_.emplace_back();
+  }
+  if (waiting_.empty() || wake_posted_) return;
+  wake_posted_ = true;
+  boost::asio::post(io_, [this, alive = std::weak_ptr<bool>{alive_}] {
+    if (alive.lock()) wake_all();
+  });
+}
+
+void BookFeed::wait(std::weak_ptr<void> owner, std::function<void()> wake) {
+  std::erase_if(waiting_, [](const Waiter& waiter) { return waiter.owner.expired(); });
+  waiting_.push_back({std::move(owner), std::move(wake)});
+}
+
+std::optional<std::vector<const BookFeed::Update*>> BookFeed::updates_after(
+    std::uint64_t after, std::size_t most) const {
+  std::vector<const Update*> updates;
+  if (after >= version_) return updates;
+  if (recent_.empty() || recent_.front().version > after + 1) return std::nullopt;
+  for (std::size_t i = after + 1 - recent_.front().version;
+       i < recent_.size() && updates.size() < most; ++i) {
+    updates.push_back(&recent_[i]);
+  }
+  return updates;
+}
+
+const std::string& BookFeed::json(const Update& update) {
+  std::string& json = recent_json_[update.version - recent_.front().version];
+  if (json.empty()) json = metrics::snapshot_json(update.snapshot).dump();
+  return json;
+}
+
+// A woken stream may wait again at once, for the change after this one.
+void BookFeed::wake_all() {
+  wake_posted_ = false;
+  std::vector<Waiter> woken = std::exchange(waiting_, {});
+  for (const Waiter& waiter : woken) {
+    if (const auto owner = waiter.owner.lock()) waiter.wake();
+  }
+}
+
+}  // namespace cryptometrics::http
