@@ -263,6 +263,8 @@ std::string Router::events_after(std::string_view pair, StreamPosition& position
   return events;
 }
 
+void Router::count_refused(unsigned status) { request_counts_.record(RouteLabel::other, status); }
+
 void Router::wait_for_change(std::weak_ptr<void> owner, std::function<void()> wake) {
   sources_.book_feed->wait(std::move(owner), std::move(wake));
 }

@@ -98,6 +98,10 @@ class Router {
   std::string events_after(std::string_view pair, StreamPosition& position);
 
   // Runs `wake` after the book's next change unless `owner` has ended (see BookFeed).
+  // Counts a request the server answered `status` without reading it whole (too large,
+  // malformed, or beyond the connection cap), under route "other": its path is not known.
+  void count_refused(unsigned status);
+
   // Only for an EventStream this router answered, so with a BookFeed.
   void wait_for_change(std::weak_ptr<void> owner, std::function<void()> wake);
 

@@ -69,8 +69,15 @@ void Session::serve() {
 void Session::refuse() {
   Response response =
       error_response(beast_http::status::service_unavailable, kHttp11, "too many connections");
+  router_.count_refused(response.result_int());
   response.keep_alive(false);
   write(std::move(response));
+}
+
+std::optional<std::chrono::steady_clock::time_point> Session::idle_since() const {
+  beast::error_code ignored;
+  if (idle_since_ && stream_.socket().available(ignored) > 0) return std::nullopt;
+  return idle_since_;
 }
 
 void Session::close() {
@@ -127,6 +134,7 @@ void Session::on_header(beast::error_code error, std::size_t /*bytes_read*/) {
   const auto status = status_for(error);
   if (!status) return;
   Response response = error_response(*status, kHttp11, error.message());
+  router_.count_refused(response.result_int());
   response.keep_alive(false);
   write(std::move(response));
 }

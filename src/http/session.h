@@ -36,9 +36,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void close();
 
   // Since when the connection waits for a request of which no byte has come yet, or nullopt
-  // while a request is being read, answered, or the connection is closing. The server closes
-  // the one idle longest to make room for a new connection at its cap.
-  std::optional<std::chrono::steady_clock::time_point> idle_since() const { return idle_since_; }
+  // while a request is being read (its first bytes may still wait in the socket, unread),
+  // answered, streamed, or the connection is closing. The server closes the one idle longest
+  // to make room for a new connection at its cap.
+  std::optional<std::chrono::steady_clock::time_point> idle_since() const;
 
  private:
   void wait_for_request();
