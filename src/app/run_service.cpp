@@ -96,7 +96,6 @@ int run_service(const config::Settings& settings) {
                          return http::ServiceFigures{
                              .quotes_accepted = counters.accepted,
                              .quotes_rejected = counters.rejected_by_kind,
-                             .messages_stored = counters.stored,
                              .storage = storage_thread.status(),
                              .consumer_lag = ingestor.kafka_lag(),
                          };

@@ -15,8 +15,8 @@ namespace {
 constexpr double kMicrosecondsPerSecond = 1e6;
 
 // prometheus-cpp's counters only go up from zero; a registry made for one scrape sets each to
-// the figure read, so the counting stays where it is (the ingestor, the router) and nothing is
-// counted twice.
+// the figure read, so the counting stays where it is (the ingestor, the store, the router) and
+// nothing is counted twice.
 void add_counters(prometheus::Registry& registry, const ServiceFigures& figures) {
   std::uint64_t rejected = 0;
   auto& rejected_family = prometheus::BuildCounter()
@@ -41,26 +41,43 @@ void add_counters(prometheus::Registry& registry, const ServiceFigures& figures)
       .Register(registry)
       .Add({})
       .Increment(static_cast<double>(figures.quotes_accepted));
-  prometheus::BuildCounter()
-      .Name("crypto_metrics_rows_stored_total")
-      .Help("Messages (quotes and rejections) made durable, by store")
-      .Register(registry)
-      .Add({{"store", figures.storage.backend}})
-      .Increment(static_cast<double>(figures.messages_stored));
 }
 
-void add_gauges(prometheus::Registry& registry, const ServiceFigures& figures) {
+// Each message is counted once, by the store it was first made durable in: the backend
+// ("sqlite", "postgres") or, with PostgreSQL, its spool. The spool's own figures appear only
+// where there is a spool, unlabelled: there is one, and a series stuck at 0 for a spool that
+// does not exist would read as an empty one.
+void add_storage(prometheus::Registry& registry, const storage::Status& storage) {
+  auto& stored = prometheus::BuildCounter()
+                     .Name("crypto_metrics_rows_stored_total")
+                     .Help("Messages (quotes and rejections) made durable, by first store")
+                     .Register(registry);
+  stored.Add({{"store", storage.backend}}).Increment(static_cast<double>(storage.rows.stored));
+  if (!storage.has_spool) {
+    return;
+  }
+  stored.Add({{"store", "spool"}}).Increment(static_cast<double>(storage.rows.spooled));
+  prometheus::BuildCounter()
+      .Name("crypto_metrics_spool_replayed_total")
+      .Help("Rows moved from the SQLite spool into PostgreSQL")
+      .Register(registry)
+      .Add({})
+      .Increment(static_cast<double>(storage.rows.replayed));
   prometheus::BuildGauge()
       .Name("crypto_metrics_spool_depth")
       .Help("Rows waiting in the SQLite spool for PostgreSQL")
       .Register(registry)
-      .Add({{"store", figures.storage.backend}})
-      .Set(static_cast<double>(figures.storage.spool_depth));
+      .Add({})
+      .Set(static_cast<double>(storage.spool_depth));
+}
+
+void add_consumer_lag(prometheus::Registry& registry,
+                      const std::vector<kafka::PartitionLag>& consumer_lag) {
   auto& lag_family = prometheus::BuildGauge()
                          .Name("crypto_metrics_consumer_lag")
                          .Help("Messages between the read position and the end of a partition")
                          .Register(registry);
-  for (const auto& lag : figures.consumer_lag) {
+  for (const auto& lag : consumer_lag) {
     lag_family
         .Add({{"topic", lag.partition.topic},
               {"partition", std::to_string(lag.partition.partition)}})
@@ -113,7 +130,8 @@ std::string prometheus_text(const ServiceFigures& figures, const metrics::Latenc
                             const RequestCounts& requests) {
   prometheus::Registry registry;
   add_counters(registry, figures);
-  add_gauges(registry, figures);
+  add_storage(registry, figures.storage);
+  add_consumer_lag(registry, figures.consumer_lag);
   add_requests(registry, requests);
   add_latency(registry, latency);
   return prometheus::TextSerializer{}.Serialize(registry.Collect());

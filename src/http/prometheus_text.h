@@ -22,8 +22,7 @@ inline constexpr char kPrometheusContentType[] = "text/plain; version=0.0.4";
 struct ServiceFigures {
   std::uint64_t quotes_accepted = 0;
   std::array<std::uint64_t, market::kRejectionKinds> quotes_rejected{};  // by RejectionKind
-  std::uint64_t messages_stored = 0;  // quotes and rejections durable in storage
-  storage::Status storage;
+  storage::Status storage;  // with the messages stored, by where they were made durable
   std::vector<kafka::PartitionLag> consumer_lag;
 };
 

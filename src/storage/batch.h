@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -52,6 +53,8 @@ struct Batch {
   std::vector<PartitionOffset> offsets;
 
   bool empty() const { return quotes.empty() && rejections.empty() && offsets.empty(); }
+  // Quotes and rejections: the rows it stores.
+  std::size_t messages() const { return quotes.size() + rejections.size(); }
 };
 
 }  // namespace cryptometrics::storage

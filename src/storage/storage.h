@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,13 +13,28 @@
 
 namespace cryptometrics::storage {
 
-// What /readyz tells of the store.
+// Messages (quotes and rejections) a store made durable since it was opened, each counted once:
+// where it was first made durable.
+struct RowCounts {
+  std::uint64_t stored = 0;  // in the backend itself
+  // In the spool: the backend was unreachable, or rows spooled earlier were still waiting for it.
+  std::uint64_t spooled = 0;
+  // Moved from the spool into the backend; each was counted as spooled before (or by an earlier
+  // process, whose spool this one took over), so not counted as stored again.
+  std::uint64_t replayed = 0;
+
+  bool operator==(const RowCounts&) const = default;
+};
+
+// What /readyz and /prometheus tell of the store.
 struct Status {
-  std::string backend;           // "sqlite", "postgres"
-  bool ready = true;             // writes go where they should
-  std::string state;             // "ok", "spooling", "failing"
-  std::size_t spool_depth = 0;   // rows waiting in the spool
-  std::string last_error;        // empty when none
+  std::string backend;          // "sqlite", "postgres"
+  bool ready = true;            // writes go where they should
+  std::string state;            // "ok", "spooling", "failing"
+  std::size_t spool_depth = 0;  // rows waiting in the spool
+  std::string last_error;       // empty when none
+  bool has_spool = false;       // spool_depth, rows.spooled and rows.replayed apply
+  RowCounts rows;
 
   bool operator==(const Status&) const = default;
 };

@@ -14,6 +14,7 @@
 #include <pqxx/pqxx>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -144,6 +145,21 @@ void expect_served(Service& service, const Expectation& expectation) {
   }
 }
 
+// The value of `series` (`name` or `name{label="value",...}`, as written) in a /prometheus
+// answer; -1 when it is not there.
+double prometheus_value(const std::string& text, const std::string& series) {
+  std::istringstream lines{text};
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.starts_with(series + ' ')) return std::stod(line.substr(series.size() + 1));
+  }
+  return -1;
+}
+
+// Whether the service that finishes a test stored every row itself, or took over from one
+// killed before it (whose rows its counters cannot know).
+enum class Stored { by_one_process, across_a_restart };
+
 class PostgresFaults : public ::testing::Test {
  protected:
   // The seed's DB_* variables, as an operator would set them.
@@ -195,18 +211,49 @@ class PostgresFaults : public ::testing::Test {
         90s, true);
   }
 
+  // Polls /prometheus until the service counts `delivered` rows stored, in PostgreSQL or its
+  // spool, and none waits in the spool; returns the last answer.
+  static std::string wait_until_counted(Service& service, std::int64_t delivered) {
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    for (;;) {
+      const std::string text = service.get("/prometheus").body;
+      const double counted =
+          prometheus_value(text, R"(crypto_metrics_rows_stored_total{store="postgres"})") +
+          prometheus_value(text, R"(crypto_metrics_rows_stored_total{store="spool"})");
+      if ((counted == static_cast<double>(delivered) &&
+           prometheus_value(text, "crypto_metrics_spool_depth") == 0) ||
+          std::chrono::steady_clock::now() > deadline) {
+        return text;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+  }
+
   // Stops the simulator, waits for the service to take everything it delivered, and checks
-  // the service and PostgreSQL against the topic. Returns the rows stored.
-  std::int64_t finish(Service& service, testing::Simulator& simulator) {
+  // the service and PostgreSQL against the topic. Returns the rows stored. In one process, also
+  // checks that /prometheus counted each row once, in PostgreSQL or in the spool, and every
+  // spooled row as replayed.
+  std::int64_t finish(Service& service, testing::Simulator& simulator, Stored stored) {
+    const bool one_process = stored == Stored::by_one_process;
     const std::int64_t delivered = simulator.stop();
     EXPECT_GT(delivered, 0);
     service.wait_for_total(delivered, 90s);
     wait_until_drained(service);
     const Expectation expectation = expect_from_topic(broker_.bootstrap_servers(), delivered);
     expect_served(service, expectation);
+    const std::string figures = one_process ? wait_until_counted(service, delivered) : "";
     EXPECT_EQ(service.stop(), 0);
     expect_rows(postgres_, expectation);
     const std::int64_t rows = stored_rows();
+    if (one_process) {
+      const double direct =
+          prometheus_value(figures, R"(crypto_metrics_rows_stored_total{store="postgres"})");
+      const double spooled =
+          prometheus_value(figures, R"(crypto_metrics_rows_stored_total{store="spool"})");
+      EXPECT_EQ(direct + spooled, static_cast<double>(rows)) << figures;
+      EXPECT_EQ(prometheus_value(figures, "crypto_metrics_spool_replayed_total"), spooled);
+      std::cout << direct << " rows stored in PostgreSQL, " << spooled << " spooled\n";
+    }
     RecordProperty("delivered", std::to_string(delivered));
     RecordProperty("rows", std::to_string(rows));
     std::cout << "delivered " << delivered << " quotes, " << rows << " rows in PostgreSQL\n";
@@ -242,7 +289,7 @@ TEST_F(PostgresFaults, NormalRunStoresEveryQuoteOnce) {
     return body["count"].get<std::int64_t>() >= 1000;
   }, 60s);
   EXPECT_EQ(storage_state(service)["backend"], "postgres");
-  finish(service, simulator);
+  finish(service, simulator, Stored::by_one_process);
 }
 
 TEST_F(PostgresFaults, ServerStoppedMidStreamSpoolsThenDrains) {
@@ -260,7 +307,7 @@ TEST_F(PostgresFaults, ServerStoppedMidStreamSpoolsThenDrains) {
 
   postgres_.start();
   wait_until_drained(service);
-  finish(service, simulator);
+  finish(service, simulator, Stored::by_one_process);
 }
 
 TEST_F(PostgresFaults, KilledMidStreamThenRestarted) {
@@ -270,7 +317,7 @@ TEST_F(PostgresFaults, KilledMidStreamThenRestarted) {
   second.wait_for("/metrics/ETH-USD", [](const json& body) {
     return body["count"].get<std::int64_t>() >= 1500;
   }, 60s);
-  finish(second, simulator);
+  finish(second, simulator, Stored::across_a_restart);
 }
 
 TEST_F(PostgresFaults, KilledWhileReplayingTheSpoolThenRestarted) {
@@ -294,7 +341,7 @@ TEST_F(PostgresFaults, KilledWhileReplayingTheSpoolThenRestarted) {
   }
   Service second{directory_, environment()};
   wait_until_drained(second);
-  finish(second, simulator);
+  finish(second, simulator, Stored::across_a_restart);
 }
 
 TEST_F(PostgresFaults, ConnectionEndedByTheServerDuringABatch) {
@@ -312,7 +359,7 @@ TEST_F(PostgresFaults, ConnectionEndedByTheServerDuringABatch) {
   service.wait_for("/metrics/LTC-USD", [](const json& body) {
     return body["count"].get<std::int64_t>() >= 1500;
   }, 60s);
-  finish(service, simulator);
+  finish(service, simulator, Stored::by_one_process);
 }
 
 TEST_F(PostgresFaults, StartsWithTheServerDownAndCatchesUp) {
@@ -326,7 +373,7 @@ TEST_F(PostgresFaults, StartsWithTheServerDownAndCatchesUp) {
 
   postgres_.start();
   wait_until_drained(service);
-  finish(service, simulator);
+  finish(service, simulator, Stored::by_one_process);
 }
 
 // The spool keeps what PostgreSQL held, so a start without it continues every pair's metrics.
@@ -340,7 +387,7 @@ TEST_F(PostgresFaults, KilledThenRestartedWhileTheServerIsDown) {
   wait_for_spool_depth(second, 2000);
   postgres_.start();
   wait_until_drained(second);
-  finish(second, simulator);
+  finish(second, simulator, Stored::across_a_restart);
 }
 
 // A tmpfs of a given size, mounted for the test's lifetime (the tests run as root).
@@ -404,7 +451,7 @@ TEST_F(PostgresFaults, SpoolDiskFullWritesNothingCommitsNothingAndResumesWithSpa
   wait_for_spool_depth(second, depth + 2000);
   postgres_.start();
   wait_until_drained(second);
-  finish(second, simulator);
+  finish(second, simulator, Stored::across_a_restart);
 }
 
 TEST(Migrate, AppliesThePostgresMigrationsOnceAndFailsWhenTheServerIsDown) {

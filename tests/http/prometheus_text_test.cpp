@@ -99,9 +99,10 @@ ServiceFigures some_figures() {
   figures.quotes_accepted = 1234;
   figures.quotes_rejected[static_cast<std::size_t>(market::RejectionKind::malformed)] = 3;
   figures.quotes_rejected[static_cast<std::size_t>(market::RejectionKind::ask_below_bid)] = 2;
-  figures.messages_stored = 1239;
   figures.storage.backend = "postgres";
+  figures.storage.has_spool = true;
   figures.storage.spool_depth = 17;
+  figures.storage.rows = {.stored = 1180, .spooled = 59, .replayed = 42};
   figures.consumer_lag = {{{"crypto_prices", 0}, 5}, {{"crypto_prices", 2}, 0}};
   return figures;
 }
@@ -114,6 +115,7 @@ TEST(PrometheusText, NamesEachFamilyWithItsType) {
       {"crypto_metrics_quotes_accepted_total", "counter"},
       {"crypto_metrics_quotes_rejected_total", "counter"},
       {"crypto_metrics_rows_stored_total", "counter"},
+      {"crypto_metrics_spool_replayed_total", "counter"},
       {"crypto_metrics_spool_depth", "gauge"},
       {"crypto_metrics_consumer_lag", "gauge"},
       {"crypto_metrics_quote_visible_latency_seconds", "histogram"},
@@ -137,11 +139,50 @@ TEST(PrometheusText, CountsQuotesAndRejectionsByKind) {
   EXPECT_EQ(parsed.value("crypto_metrics_quotes_rejected_total", {{"reason", "bad_price"}}), 0);
 }
 
-TEST(PrometheusText, ReportsStoreSpoolAndLagPerPartition) {
+TEST(PrometheusText, CountsRowsStoredInPostgresAndInItsSpoolApart) {
   const auto parsed = parse(prometheus_text(some_figures(), {}, {}));
 
-  EXPECT_EQ(parsed.value("crypto_metrics_rows_stored_total", {{"store", "postgres"}}), 1239);
-  EXPECT_EQ(parsed.value("crypto_metrics_spool_depth", {{"store", "postgres"}}), 17);
+  EXPECT_EQ(parsed.value("crypto_metrics_rows_stored_total", {{"store", "postgres"}}), 1180);
+  EXPECT_EQ(parsed.value("crypto_metrics_rows_stored_total", {{"store", "spool"}}), 59);
+  EXPECT_EQ(parsed.find("crypto_metrics_rows_stored_total").size(), 2U);
+  EXPECT_EQ(parsed.value("crypto_metrics_spool_replayed_total"), 42);
+  EXPECT_EQ(parsed.value("crypto_metrics_spool_depth"), 17);
+  EXPECT_TRUE(parsed.find("crypto_metrics_spool_replayed_total").front().labels.empty());
+  EXPECT_TRUE(parsed.find("crypto_metrics_spool_depth").front().labels.empty());
+}
+
+// Before anything was spooled or replayed the series are there, at 0, so that rates need no
+// absent() guards.
+TEST(PrometheusText, ShowsTheSpoolAtZeroBeforeItWasUsed) {
+  ServiceFigures figures;
+  figures.storage.backend = "postgres";
+  figures.storage.has_spool = true;
+
+  const auto parsed = parse(prometheus_text(figures, {}, {}));
+
+  EXPECT_EQ(parsed.value("crypto_metrics_rows_stored_total", {{"store", "postgres"}}), 0);
+  EXPECT_EQ(parsed.value("crypto_metrics_rows_stored_total", {{"store", "spool"}}), 0);
+  EXPECT_EQ(parsed.value("crypto_metrics_spool_replayed_total"), 0);
+  EXPECT_EQ(parsed.value("crypto_metrics_spool_depth"), 0);
+}
+
+TEST(PrometheusText, SqliteAloneCountsItsRowsAndHasNoSpool) {
+  ServiceFigures figures;
+  figures.storage.backend = "sqlite";
+  figures.storage.rows.stored = 321;
+
+  const auto parsed = parse(prometheus_text(figures, {}, {}));
+
+  EXPECT_EQ(parsed.value("crypto_metrics_rows_stored_total", {{"store", "sqlite"}}), 321);
+  EXPECT_EQ(parsed.find("crypto_metrics_rows_stored_total").size(), 1U);
+  EXPECT_EQ(parsed.types.count("crypto_metrics_spool_replayed_total"), 0U);
+  EXPECT_EQ(parsed.types.count("crypto_metrics_spool_depth"), 0U);
+  EXPECT_TRUE(parsed.find("crypto_metrics_spool_depth").empty());
+}
+
+TEST(PrometheusText, ReportsLagPerPartition) {
+  const auto parsed = parse(prometheus_text(some_figures(), {}, {}));
+
   EXPECT_EQ(
       parsed.value("crypto_metrics_consumer_lag", {{"topic", "crypto_prices"}, {"partition", "0"}}),
       5);

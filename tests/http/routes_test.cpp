@@ -44,8 +44,13 @@ Readiness ready() {
       .kafka_ready = true,
       .kafka_state = "assigned",
       .assigned_partitions = 3,
-      .storage = {
-          .backend = "sqlite", .ready = true, .state = "ok", .spool_depth = 0, .last_error = ""}};
+      .storage = {.backend = "sqlite",
+                  .ready = true,
+                  .state = "ok",
+                  .spool_depth = 0,
+                  .last_error = "",
+                  .has_spool = false,
+                  .rows = {}}};
 }
 
 class RoutesTest : public ::testing::Test {
@@ -227,7 +232,9 @@ TEST_F(RoutesTest, ReadyzIs503WhenStorageIsNotReady) {
                      .ready = false,
                      .state = "failing",
                      .spool_depth = 12,
-                     .last_error = "connection refused"};
+                     .last_error = "connection refused",
+                     .has_spool = true,
+                     .rows = {}};
   set_readiness(failing);
 
   const HttpResponse response = get("/readyz");

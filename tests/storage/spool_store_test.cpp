@@ -114,7 +114,13 @@ TEST_F(SpoolingStoreTest, StoresInPostgresWhileItIsUp) {
   store->write(batch_of(rows));
 
   EXPECT_EQ(stored_sources(), sources_of({rows}));
-  EXPECT_EQ(store->status(), (Status{"postgres", true, "ok", 0, ""}));
+  EXPECT_EQ(store->status(), (Status{.backend = "postgres",
+                                     .ready = true,
+                                     .state = "ok",
+                                     .spool_depth = 0,
+                                     .last_error = "",
+                                     .has_spool = true,
+                                     .rows = {.stored = 5}}));
   EXPECT_EQ(sqlite::SqliteStore{spool_path()}.depth(), 0u);
 }
 
@@ -145,8 +151,56 @@ TEST_F(SpoolingStoreTest, SpoolsWhilePostgresIsDownAndReplaysInOrderOnceItIsBack
             (Rows{{"14"}, {"15"}}));
   EXPECT_EQ(store->load_offsets("crypto_prices"),
             (std::vector<PartitionOffset>{{"crypto_prices", 0, 26}}));
-  EXPECT_EQ(store->status(), (Status{"postgres", true, "ok", 0, ""}));
+  EXPECT_EQ(store->status(), (Status{.backend = "postgres",
+                                     .ready = true,
+                                     .state = "ok",
+                                     .spool_depth = 0,
+                                     .last_error = "",
+                                     .has_spool = true,
+                                     .rows = {.stored = 4, .spooled = 22, .replayed = 22}}));
   EXPECT_EQ(sqlite::SqliteStore{spool_path()}.depth(), 0u);
+}
+
+// Each row counts once, where it was first made durable: rows spooled stay counted as spooled
+// once replayed, and rows that queue behind spooled ones are spooled too.
+TEST_F(SpoolingStoreTest, CountsRowsByWhereTheyWereFirstMadeDurable) {
+  const auto store = open_store();
+  store->write(batch_of(quote_rows(0, 4)));
+  const RowCounts while_up = store->status().rows;
+  server_->stop(StopMode::immediate);
+  store->write(batch_of(quote_rows(4, 10, {"BTC-USD", "ETH-USD"}, 3)));
+  store->write(batch_of(quote_rows(14, 6, {"BTC-USD", "ETH-USD"}, 8), {rejected_row(20)}));
+  const RowCounts while_down = store->status().rows;
+  server_->start();
+  replay_one_batch(*store);
+  ASSERT_GT(store->status().spool_depth, 0u);
+  store->write(batch_of(quote_rows(21, 3, {"ETH-USD"}, 11)));
+  const RowCounts queued_behind = store->status().rows;
+
+  drain(*store);
+  store->write(batch_of(quote_rows(24, 5, {"BTC-USD"}, 11)));
+  const RowCounts after = store->status().rows;
+
+  EXPECT_EQ(while_up, (RowCounts{.stored = 4, .spooled = 0, .replayed = 0}));
+  EXPECT_EQ(while_down, (RowCounts{.stored = 4, .spooled = 17, .replayed = 0}));
+  EXPECT_EQ(queued_behind.stored, 4u);
+  EXPECT_EQ(queued_behind.spooled, 20u);
+  EXPECT_GT(queued_behind.replayed, 0u);
+  EXPECT_EQ(after, (RowCounts{.stored = 9, .spooled = 20, .replayed = 20}));
+  EXPECT_EQ(server_->query_value("SELECT count(*) FROM crypto_metrics"), "28");
+  EXPECT_EQ(server_->query_value("SELECT count(*) FROM rejected_quotes"), "1");
+}
+
+// Rows an earlier process spooled are replayed, but were not spooled, by this one.
+TEST_F(SpoolingStoreTest, CountsTheReplayOfASpoolLeftByAnEarlierProcess) {
+  server_->stop(StopMode::immediate);
+  open_store()->write(batch_of(quote_rows(0, 12)));
+  server_->start();
+
+  const auto store = open_store();
+  drain(*store);
+
+  EXPECT_EQ(store->status().rows, (RowCounts{.stored = 0, .spooled = 0, .replayed = 12}));
 }
 
 TEST_F(SpoolingStoreTest, NewRowsQueueBehindSpooledOnes) {

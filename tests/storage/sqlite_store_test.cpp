@@ -280,6 +280,21 @@ TEST_F(SqliteStoreTest, WritesAgainOnceTheCauseOfAFailureIsGone) {
   EXPECT_EQ(store.depth(), 2u);
 }
 
+TEST_F(SqliteStoreTest, CountsTheQuotesAndRejectionsOfEveryBatchItMadeDurable) {
+  SqliteStore store{path_};
+  store.write(Batch{{quote_row("BTC-USD", 0), quote_row("ETH-USD", 1)}, {rejected_row(2)}, {}});
+  {
+    const FileSizeCap cap{kFileSizeCap};
+    EXPECT_THROW(store.write(batch_beyond_cap()), std::runtime_error);
+  }
+
+  store.write(Batch{{quote_row("BTC-USD", 3)}, {}, {}});
+
+  const Status status = store.status();
+  EXPECT_EQ(status.rows, (RowCounts{.stored = 4, .spooled = 0, .replayed = 0}));
+  EXPECT_FALSE(status.has_spool);
+}
+
 TEST_F(SqliteStoreTest, ThrowsNamingTableRowAndColumnOfAStoredDecimalThatDoesNotParse) {
   SqliteStore store{path_};
   store.write(Batch{{quote_row("BTC-USD", 0)}, {}, {}});

@@ -195,6 +195,7 @@ void PostgresStore::write(const Batch& batch) {
     write_batch(transaction, batch);
     transaction.commit();
   });
+  rows_stored_ += batch.messages();
 }
 
 std::vector<metrics::History> PostgresStore::load_histories(std::size_t window) {
@@ -241,6 +242,7 @@ Status PostgresStore::status() const {
   status.ready = last_error_.empty();
   status.state = last_error_.empty() ? "ok" : "failing";
   status.last_error = last_error_;
+  status.rows.stored = rows_stored_;
   return status;
 }
 

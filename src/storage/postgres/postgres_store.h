@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -55,6 +56,7 @@ class PostgresStore final : public Storage {
   std::unique_ptr<Session> session_;
   bool migrated_ = false;
   std::string last_error_;
+  std::uint64_t rows_stored_ = 0;
 };
 
 }  // namespace cryptometrics::storage::postgres

@@ -13,8 +13,6 @@
 namespace cryptometrics::storage::spool {
 namespace {
 
-std::size_t rows_of(const Batch& batch) { return batch.quotes.size() + batch.rejections.size(); }
-
 // Per partition, the further of the two.
 std::vector<PartitionOffset> furthest_offsets(std::vector<PartitionOffset> stored,
                                               const std::vector<PartitionOffset>& spooled) {
@@ -81,6 +79,7 @@ void SpoolingStore::write(const Batch& batch) {
   if (postgres_up_ && spool_depth_ == 0) {
     try {
       postgres_.write(batch);
+      rows_.stored += batch.messages();
       committed(batch);
       backoff_.reset();
       last_error_.clear();
@@ -143,7 +142,9 @@ std::vector<PartitionOffset> SpoolingStore::load_offsets(std::string_view topic)
 Status SpoolingStore::status() const {
   Status status;
   status.backend = "postgres";
+  status.has_spool = true;
   status.spool_depth = spool_depth_;
+  status.rows = rows_;
   if (!spool_error_.empty()) {
     status.ready = false;
     status.state = "failing";
@@ -203,7 +204,8 @@ void SpoolingStore::spool(const Batch& batch) {
     spdlog::info("spool {} takes rows again", spool_path_.string());
     spool_error_.clear();
   }
-  spool_depth_ += rows_of(batch);
+  spool_depth_ += batch.messages();
+  rows_.spooled += batch.messages();
 }
 
 std::optional<std::chrono::steady_clock::time_point> SpoolingStore::replay_batch() {
@@ -217,8 +219,9 @@ std::optional<std::chrono::steady_clock::time_point> SpoolingStore::replay_batch
     committed(spooled->batch);
     // Only now: a crash before this line replays the batch again, and ON CONFLICT skips it.
     spool_.remove(*spooled);
-    const std::size_t rows = rows_of(spooled->batch);
+    const std::size_t rows = spooled->batch.messages();
     replayed_rows_ += rows;
+    rows_.replayed += rows;
     spool_depth_ -= std::min(rows, spool_depth_);
   } catch (const postgres::Unavailable& error) {
     mark_down(error);

@@ -84,7 +84,9 @@ class SpoolingStore final : public Storage {
   std::string last_error_;
   std::string spool_error_;  // of the last write to the spool; empty once one succeeds
 
-  std::size_t replayed_rows_ = 0;
+  RowCounts rows_;  // since the store was opened
+
+  std::size_t replayed_rows_ = 0;  // since PostgreSQL was last found reachable, for the log
   Clock::time_point replay_started_{};
   Clock::time_point replay_reported_{};
 

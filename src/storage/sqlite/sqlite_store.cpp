@@ -256,6 +256,7 @@ void SqliteStore::write(const Batch& batch) {
     }
     transaction.commit();
     last_error_.clear();
+    rows_stored_ += batch.messages();
   } catch (const std::exception& error) {
     last_error_ = failure(path_,
                           "writing " + std::to_string(batch.quotes.size()) + " quotes, " +
@@ -340,6 +341,7 @@ Status SqliteStore::status() const {
   status.ready = last_error_.empty();
   status.state = last_error_.empty() ? "ok" : "failing";
   status.last_error = last_error_;
+  status.rows.stored = rows_stored_;
   return status;
 }
 

@@ -59,6 +59,7 @@ class SqliteStore final : public Storage {
   std::filesystem::path path_;
   std::unique_ptr<Statements> statements_;
   std::string last_error_;  // of the last write, empty once one succeeds
+  std::uint64_t rows_stored_ = 0;
 };
 
 }  // namespace cryptometrics::storage::sqlite
