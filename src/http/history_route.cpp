@@ -4,9 +4,9 @@
 #include <charconv>
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "http/path_segment.h"
-#include "market/pair.h"
 #include "metrics/snapshot_json.h"
 
 namespace cryptometrics::http {
@@ -70,30 +70,19 @@ std::optional<std::string> read_parameters(std::string_view parameters, HistoryQ
 }  // namespace
 
 std::optional<HistoryRequest> read_history_request(std::string_view target) {
-  const std::size_t question = target.find('?');
-  std::string_view path = target.substr(0, question);
-  if (!path.starts_with('/')) return std::nullopt;
-  path.remove_prefix(1);
-  if (path.ends_with('/')) path.remove_suffix(1);
-  const std::size_t first = path.find('/');
-  if (first == std::string_view::npos) return std::nullopt;
-  const std::size_t second = path.find('/', first + 1);
-  if (second == std::string_view::npos || path.find('/', second + 1) != std::string_view::npos) {
-    return std::nullopt;
-  }
-  const auto name = decode_segment(path.substr(0, first));
-  const auto last = decode_segment(path.substr(second + 1));
+  const auto path = split_path(target);
+  if (!path || path->count != 3) return std::nullopt;
+  const auto name = decode_segment(path->first[0]);
+  const auto last = decode_segment(path->first[2]);
   if (!name || !last || *name != "metrics" || *last != "history") return std::nullopt;
 
-  const auto pair_text = decode_segment(path.substr(first + 1, second - first - 1));
-  if (!pair_text) return HistoryRequest{"malformed percent-encoding in the path"};
-  const auto pair = market::normalize_pair(*pair_text);
-  if (!pair) {
-    return HistoryRequest{"malformed pair: expected BASE-QUOTE, 2 to 12 letters or digits each"};
+  auto pair = pair_from_segment(path->first[1]);
+  if (const auto* refused = std::get_if<NotAPair>(&pair)) {
+    return HistoryRequest{std::string{refused->reason}};
   }
   HistoryQuery query;
-  query.pair = *pair;
-  if (question != std::string_view::npos) {
+  query.pair = std::move(std::get<std::string>(pair));
+  if (const std::size_t question = target.find('?'); question != std::string_view::npos) {
     if (auto problem = read_parameters(target.substr(question + 1), query)) {
       return HistoryRequest{std::move(*problem)};
     }

@@ -8,14 +8,26 @@ namespace cryptometrics::http {
 
 namespace beast_http = boost::beast::http;
 
-Response json_response(beast_http::status status, unsigned version, std::string body) {
+Response answer_of_type(beast_http::status status, unsigned version,
+                        std::string_view content_type) {
   Response response{status, version};
   response.set(beast_http::field::server, "crypto-metrics");
-  response.set(beast_http::field::content_type, "application/json");
+  response.set(beast_http::field::content_type,
+               boost::beast::string_view{content_type.data(), content_type.size()});
   response.set(beast_http::field::cache_control, "no-store");
+  return response;
+}
+
+Response body_response(beast_http::status status, unsigned version, std::string_view content_type,
+                       std::string body) {
+  Response response = answer_of_type(status, version, content_type);
   response.body() = std::move(body);
   response.prepare_payload();
   return response;
+}
+
+Response json_response(beast_http::status status, unsigned version, std::string body) {
+  return body_response(status, version, "application/json", std::move(body));
 }
 
 Response error_response(beast_http::status status, unsigned version, std::string_view message) {

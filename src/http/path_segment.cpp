@@ -1,5 +1,9 @@
 #include "http/path_segment.h"
 
+#include <utility>
+
+#include "market/pair.h"
+
 namespace cryptometrics::http {
 namespace {
 
@@ -28,6 +32,29 @@ std::optional<std::string> decode_segment(std::string_view segment) {
     i += 2;
   }
   return decoded;
+}
+
+std::optional<PathSegments> split_path(std::string_view target) {
+  std::string_view path = target.substr(0, target.find('?'));
+  if (!path.starts_with('/')) return std::nullopt;
+  path.remove_prefix(1);
+  if (path.ends_with('/')) path.remove_suffix(1);
+  PathSegments segments;
+  while (true) {
+    const std::size_t slash = path.find('/');
+    if (segments.count < PathSegments::kKept) segments.first[segments.count] = path.substr(0, slash);
+    ++segments.count;
+    if (slash == std::string_view::npos) return segments;
+    path.remove_prefix(slash + 1);
+  }
+}
+
+std::variant<std::string, NotAPair> pair_from_segment(std::string_view segment) {
+  const auto decoded = decode_segment(segment);
+  if (!decoded) return NotAPair{"malformed percent-encoding in the path"};
+  auto pair = market::normalize_pair(*decoded);
+  if (!pair) return NotAPair{"malformed pair: expected BASE-QUOTE, 2 to 12 letters or digits each"};
+  return std::move(*pair);
 }
 
 }  // namespace cryptometrics::http

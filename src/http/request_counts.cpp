@@ -1,5 +1,7 @@
 #include "http/request_counts.h"
 
+#include "http/path_segment.h"
+
 namespace cryptometrics::http {
 
 std::string_view route_label_name(RouteLabel label) {
@@ -29,16 +31,14 @@ std::string_view route_label_name(RouteLabel label) {
 }
 
 RouteLabel route_label(std::string_view target) {
-  std::string_view path = target.substr(0, target.find('?'));
-  if (!path.starts_with('/')) return RouteLabel::other;
-  path.remove_prefix(1);
-  if (path.ends_with('/')) path.remove_suffix(1);
-  const std::size_t slash = path.find('/');
-  const std::string_view name = path.substr(0, slash);
-  if (slash != std::string_view::npos) {
-    if (name == "metrics") {
-      return path.ends_with("/history") ? RouteLabel::history : RouteLabel::metrics_pair;
-    }
+  const auto path = split_path(target);
+  if (!path) return RouteLabel::other;
+  const std::string_view name = path->first[0];
+  if (path->count == 3 && name == "metrics" && path->first[2] == "history") {
+    return RouteLabel::history;
+  }
+  if (path->count > 1) {
+    if (name == "metrics") return RouteLabel::metrics_pair;
     return name == "stream" ? RouteLabel::stream : RouteLabel::other;
   }
   if (name.empty()) return RouteLabel::dashboard;

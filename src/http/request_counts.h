@@ -27,9 +27,9 @@ inline constexpr std::size_t kRouteLabels = 10;
 
 std::string_view route_label_name(RouteLabel label);
 
-// The label of a request target, read as the router reads it: query and one trailing slash
-// ignored; anything below /metrics/ is metrics_pair but /metrics/{pair}/history, /stream/{pair}
-// is stream, / is dashboard.
+// The label of a request target, its path split as the router splits it (split_path), its
+// segments not decoded: anything below /metrics/ is metrics_pair but /metrics/{pair}/history,
+// /stream/{pair} is stream, / is dashboard.
 RouteLabel route_label(std::string_view target);
 
 // Requests answered, by route and status code. Lives on the event loop with the Router.

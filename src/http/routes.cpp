@@ -15,7 +15,6 @@
 #include "http/json_response.h"
 #include "http/latency_json.h"
 #include "http/path_segment.h"
-#include "market/pair.h"
 
 namespace cryptometrics::http {
 
@@ -24,28 +23,18 @@ namespace {
 namespace beast_http = boost::beast::http;
 using beast_http::status;
 
-Response malformed_escape(unsigned version) {
-  return error_response(status::bad_request, version, "malformed percent-encoding in the path");
-}
-
 Response not_found(unsigned version) {
   return error_response(status::not_found, version, "not found");
 }
 
-Response malformed_pair(unsigned version) {
-  return error_response(status::bad_request, version,
-                        "malformed pair: expected BASE-QUOTE, 2 to 12 letters or digits each");
-}
-
 Response pair_metrics(MetricsBodies& bodies, std::string_view segment, unsigned version) {
-  const auto decoded = decode_segment(segment);
-  if (!decoded) return malformed_escape(version);
-  const auto pair = market::normalize_pair(*decoded);
-  if (!pair) return malformed_pair(version);
-  const std::string* body = bodies.pair(*pair);
-  if (body == nullptr) {
-    return error_response(status::not_found, version, "no metrics for " + *pair);
+  const auto pair = pair_from_segment(segment);
+  if (const auto* refused = std::get_if<NotAPair>(&pair)) {
+    return error_response(status::bad_request, version, refused->reason);
   }
+  const std::string& name = std::get<std::string>(pair);
+  const std::string* body = bodies.pair(name);
+  if (body == nullptr) return error_response(status::not_found, version, "no metrics for " + name);
   return json_response(status::ok, version, *body);
 }
 
@@ -58,24 +47,15 @@ Response health(unsigned version) {
 }
 
 Response prometheus(const Sources& sources, const RequestCounts& requests, unsigned version) {
-  Response response{status::ok, version};
-  response.set(beast_http::field::server, "crypto-metrics");
-  response.set(beast_http::field::content_type, kPrometheusContentType);
-  response.set(beast_http::field::cache_control, "no-store");
-  response.body() = prometheus_text(sources.figures ? sources.figures() : ServiceFigures{},
-                                    sources.latency, requests);
-  response.prepare_payload();
-  return response;
+  return body_response(status::ok, version, kPrometheusContentType,
+                       prometheus_text(sources.figures ? sources.figures() : ServiceFigures{},
+                                       sources.latency, requests));
 }
 
 Response dashboard(unsigned version) {
-  Response response{status::ok, version};
-  response.set(beast_http::field::server, "crypto-metrics");
-  response.set(beast_http::field::content_type, "text/html; charset=utf-8");
-  response.set(beast_http::field::cache_control, "no-store");
+  Response response =
+      body_response(status::ok, version, "text/html; charset=utf-8", std::string{dashboard_page()});
   response.set("X-Content-Type-Options", "nosniff");
-  response.body() = dashboard_page();
-  response.prepare_payload();
   return response;
 }
 
@@ -121,16 +101,13 @@ Reply event_stream(const Sources& sources, std::optional<std::string_view> segme
   }
   std::string pair;
   if (segment) {
-    const auto decoded = decode_segment(*segment);
-    if (!decoded) return malformed_escape(version);
-    auto canonical = market::normalize_pair(*decoded);
-    if (!canonical) return malformed_pair(version);
-    pair = std::move(*canonical);
+    auto named = pair_from_segment(*segment);
+    if (const auto* refused = std::get_if<NotAPair>(&named)) {
+      return error_response(status::bad_request, version, refused->reason);
+    }
+    pair = std::move(std::get<std::string>(named));
   }
-  Response header{status::ok, version};
-  header.set(beast_http::field::server, "crypto-metrics");
-  header.set(beast_http::field::content_type, "text/event-stream");
-  header.set(beast_http::field::cache_control, "no-store");
+  Response header = answer_of_type(status::ok, version, "text/event-stream");
   // Asks a proxy in front (nginx) to pass events on as they come rather than buffer them.
   header.set("X-Accel-Buffering", "no");
   header.keep_alive(false);
@@ -140,26 +117,21 @@ Reply event_stream(const Sources& sources, std::optional<std::string_view> segme
                      .subscription = sources.book_feed->subscribe()};
 }
 
-// The query string and one trailing slash are ignored: "/metrics/?x=1" is "/metrics".
 Reply route(const Sources& sources, MetricsBodies& metrics_bodies, const RequestCounts& requests,
             std::string_view target, unsigned version) {
-  std::string_view path = target.substr(0, target.find('?'));
-  if (!path.starts_with('/')) {
+  const auto path = split_path(target);
+  if (!path) {
     return error_response(status::bad_request, version, "the request target must be a path");
   }
-  path.remove_prefix(1);
-  if (path.ends_with('/')) path.remove_suffix(1);
-
-  const std::size_t slash = path.find('/');
-  const auto name = decode_segment(path.substr(0, slash));
-  if (!name) return malformed_escape(version);
-  if (slash != std::string_view::npos) {
-    const std::string_view rest = path.substr(slash + 1);
-    if (rest.find('/') != std::string_view::npos) return not_found(version);
-    if (*name == "metrics") return pair_metrics(metrics_bodies, rest, version);
-    if (*name == "stream") return event_stream(sources, rest, version);
-    return not_found(version);
+  const auto name = decode_segment(path->first[0]);
+  if (!name) {
+    return error_response(status::bad_request, version, "malformed percent-encoding in the path");
   }
+  if (path->count == 2) {
+    if (*name == "metrics") return pair_metrics(metrics_bodies, path->first[1], version);
+    if (*name == "stream") return event_stream(sources, path->first[1], version);
+  }
+  if (path->count != 1) return not_found(version);
   if (name->empty()) return dashboard(version);
   if (*name == "metrics") return json_response(status::ok, version, metrics_bodies.all());
   if (*name == "stream") return event_stream(sources, std::nullopt, version);
