@@ -167,7 +167,6 @@ void Session::on_write(beast::error_code error, std::size_t /*bytes_written*/) {
 // away, so that the stream ends as soon as the client closes its side; the header and every
 // write of events have request_timeout.
 void Session::start_stream(EventStream stream) {
-  streaming_ = true;
   stream_pair_ = std::move(stream.pair);
   subscription_.emplace(std::move(stream.subscription));
   stream_.expires_never();
@@ -190,7 +189,7 @@ void Session::send_events() {
   if (!events.empty()) return write_events(std::move(events));
   if (waiting_for_change_) return;
   waiting_for_change_ = true;
-  // The watch holds the session while it runs `wake`, and drops it if it ended before.
+  // The feed holds the session while it runs `wake`, and drops it if it ended before.
   router_.wait_for_change(weak_from_this(), [this] {
     waiting_for_change_ = false;
     send_events();
@@ -254,7 +253,7 @@ void Session::drain() {
 
 void Session::on_drain(beast::error_code error, std::size_t /*bytes_read*/) {
   if (!error) return drain();
-  if (streaming_) {
+  if (subscription_) {
     log_end(error);
     close();
   }

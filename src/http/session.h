@@ -68,10 +68,9 @@ class Session : public std::enable_shared_from_this<Session> {
   bool answered_one_ = false;
 
   // While an event stream is served:
-  bool streaming_ = false;
   std::string stream_pair_;  // empty for every pair
   StreamPosition stream_position_;
-  std::optional<BookFeed::Subscription> subscription_;
+  std::optional<BookFeed::Subscription> subscription_;  // set: the connection is a stream
   std::string events_;  // being written
   bool writing_ = false;
   bool waiting_for_change_ = false;
