@@ -19,14 +19,9 @@ void BookFeed::changed(std::uint64_t version, const metrics::Snapshot* snapshot)
   version_ = version;
   if (*streams_ == 0 || snapshot == nullptr) {
     recent_.clear();
-    recent_json_.clear();
   } else {
-    if (recent_.size() == kRecentUpdates) {
-      recent_.pop_front();
-      recent_json_.pop_front();
-    }
-    recent_.push_back({version, *snapshot});
-    recent_json_.emplace_back();
+    if (recent_.size() == kRecentUpdates) recent_.pop_front();
+    recent_.push_back({version, *snapshot, {}});
   }
   if (waiting_.empty() || wake_posted_) return;
   wake_posted_ = true;
@@ -40,22 +35,19 @@ void BookFeed::wait(std::weak_ptr<void> owner, std::function<void()> wake) {
   waiting_.push_back({std::move(owner), std::move(wake)});
 }
 
-std::optional<std::vector<const BookFeed::Update*>> BookFeed::updates_after(
-    std::uint64_t after, std::size_t most) const {
-  std::vector<const Update*> updates;
-  if (after >= version_) return updates;
-  if (recent_.empty() || recent_.front().version > after + 1) return std::nullopt;
-  for (std::size_t i = after + 1 - recent_.front().version;
-       i < recent_.size() && updates.size() < most; ++i) {
-    updates.push_back(&recent_[i]);
+bool BookFeed::visit_updates_after(std::uint64_t after,
+                                   const std::function<bool(Update&)>& visit) {
+  if (after >= version_) return true;
+  if (recent_.empty() || recent_.front().version > after + 1) return false;
+  for (std::size_t i = after + 1 - recent_.front().version; i < recent_.size(); ++i) {
+    if (!visit(recent_[i])) break;
   }
-  return updates;
+  return true;
 }
 
-const std::string& BookFeed::json(const Update& update) {
-  std::string& json = recent_json_[update.version - recent_.front().version];
-  if (json.empty()) json = metrics::snapshot_json(update.snapshot).dump();
-  return json;
+const std::string& BookFeed::json(Update& update) {
+  if (update.json.empty()) update.json = metrics::snapshot_json(update.snapshot).dump();
+  return update.json;
 }
 
 // A woken stream may wait again at once, for the change after this one.

@@ -30,6 +30,7 @@ class BookFeed {
   struct Update {
     std::uint64_t version;
     metrics::Snapshot snapshot;
+    std::string json;  // empty until json() made it
   };
 
   // Held by each open stream: while one is held, updates are kept.
@@ -59,13 +60,13 @@ class BookFeed {
 
   Subscription subscribe() { return Subscription{streams_}; }
 
-  // The updates after book version `after`, oldest first, at most `most`; nullopt when some of
-  // them are no longer kept (or never were: a restore, or no stream open when they came).
-  std::optional<std::vector<const Update*>> updates_after(std::uint64_t after,
-                                                          std::size_t most) const;
+  // Calls `visit` with each update after book version `after`, oldest first, until it returns
+  // false. Returns false, visiting none, when some of them are no longer kept (or never were: a
+  // restore, or no stream open when they came).
+  bool visit_updates_after(std::uint64_t after, const std::function<bool(Update&)>& visit);
 
   // The /metrics/{pair} body of `update`, made once.
-  const std::string& json(const Update& update);
+  static const std::string& json(Update& update);
 
   std::size_t kept() const { return recent_.size(); }
 
@@ -81,7 +82,6 @@ class BookFeed {
   std::shared_ptr<std::size_t> streams_ = std::make_shared<std::size_t>(0);
   std::uint64_t version_ = 0;  // of the last change
   std::deque<Update> recent_;  // consecutive versions, ending at version_ when not empty
-  std::deque<std::string> recent_json_;  // beside recent_, empty until asked for
   std::vector<Waiter> waiting_;
   bool wake_posted_ = false;
   // Posted wake-ups check it, so that none runs after the feed is gone.

@@ -202,7 +202,6 @@ void Router::handle(const Request& request, Answer answer) {
 
 // Event ids are book versions; a stream's ids only go up, whichever way it reads.
 std::string Router::events_after(std::string_view pair, StreamPosition& position) {
-  constexpr std::size_t kMostUpdatesRead = 1024;
   std::string events;
   const auto add = [&](std::uint64_t version, const std::string& body) {
     events += "id: ";
@@ -211,16 +210,17 @@ std::string Router::events_after(std::string_view pair, StreamPosition& position
     events += body;
     events += "\n\n";
   };
-  BookFeed& feed = *sources_.book_feed;
   if (!position.catching_up) {
-    if (const auto updates = feed.updates_after(position.after, kMostUpdatesRead)) {
-      for (const BookFeed::Update* update : *updates) {
-        if (events.size() >= kMostEventBytes) break;
-        if (pair.empty() || update->snapshot.pair == pair) add(update->version, feed.json(*update));
-        position.after = update->version;
-      }
-      return events;
-    }
+    const bool kept = sources_.book_feed->visit_updates_after(
+        position.after, [&](BookFeed::Update& update) {
+          if (events.size() >= kMostEventBytes) return false;
+          if (pair.empty() || update.snapshot.pair == pair) {
+            add(update.version, BookFeed::json(update));
+          }
+          position.after = update.version;
+          return true;
+        });
+    if (kept) return events;
     position.catching_up = true;
   }
   for (const metrics::Book::Change& change : sources_.book.changes_after(position.after)) {

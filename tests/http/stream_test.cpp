@@ -164,6 +164,24 @@ TEST_F(StreamTest, ClientThatKeepsUpGetsEveryUpdateOfABatch) {
   EXPECT_EQ(last_id, book_version());
 }
 
+// Thousands of other pairs' updates come first in what the feed keeps: the one of the stream's
+// pair still comes at once, not with the next change.
+TEST_F(StreamTest, PairStreamFindsItsUpdateBehindManyOfOtherPairs) {
+  start();
+  apply({quote("BTC-USD", 0)});
+  EventStreamClient client{server_->port(), "/stream/BTC-USD"};
+  ASSERT_TRUE(client.next());
+
+  std::vector<market::Quote> batch;
+  for (int step = 1; step <= 3000; ++step) batch.push_back(quote("ETH-USD", step));
+  batch.push_back(quote("BTC-USD", 3001));
+  apply(batch, batch.size());
+
+  const auto event = client.next(2s);
+  ASSERT_TRUE(event);
+  EXPECT_EQ(event->data, metrics_of("BTC-USD"));
+}
+
 TEST_F(StreamTest, MalformedPairIs400AndHeadIsTheHeaderAlone) {
   start();
   EXPECT_EQ(http_request("GET", "127.0.0.1", server_->port(), "/stream/not-a-pair!").status, 400u);
