@@ -114,7 +114,6 @@ void add_latency(prometheus::Registry& registry, const metrics::LatencyHistogram
   std::adjacent_difference(
       cumulative.begin(), cumulative.end(), per_bucket.begin(),
       [](std::uint64_t upper, std::uint64_t lower) { return static_cast<double>(upper - lower); });
-  per_bucket.front() = static_cast<double>(cumulative.front());
   prometheus::BuildHistogram()
       .Name("crypto_metrics_quote_visible_latency_seconds")
       .Help("From a quote's Kafka timestamp to its metrics being visible over HTTP")
