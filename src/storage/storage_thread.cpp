@@ -85,6 +85,9 @@ void StorageThread::run() {
       jobs_.pop_front();
       lock.unlock();
       run_job(job, storage_);
+      // A job can make background work due where there was none (a write that found PostgreSQL
+      // down spools, and the spool's replay is then due): the store is asked again.
+      work_due = Clock::now();
     } else if (stopping_) {
       return;
     } else if (work_due && *work_due <= Clock::now()) {

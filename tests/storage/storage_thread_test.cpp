@@ -133,6 +133,29 @@ TEST(StorageThread, AJobDoesNotWaitForBackgroundWorkDueLater) {
   EXPECT_EQ(done.get_future().wait_for(kPatience), std::future_status::ready);
 }
 
+// A write can make background work due where there was none (PostgreSQL found down: the spool's
+// replay is due), so the store is asked again after every job, not only when it said so.
+TEST(StorageThread, AsksForBackgroundWorkAgainAfterAJob) {
+  ScriptedStorage storage;
+  int calls = 0;
+  std::promise<void> first_work;
+  std::promise<void> asked_again;
+  storage.background_work_ = [&]() -> std::optional<Clock::time_point> {
+    if (++calls == 1) {
+      first_work.set_value();
+    } else if (calls == 2) {
+      asked_again.set_value();
+    }
+    return std::nullopt;
+  };
+  StorageThread thread{storage};
+  ASSERT_EQ(first_work.get_future().wait_for(kPatience), std::future_status::ready);
+
+  thread.post([](Storage&) {});
+
+  EXPECT_EQ(asked_again.get_future().wait_for(kPatience), std::future_status::ready);
+}
+
 TEST(StorageThread, ReportsTheStatusOfTheStoreAfterEachJob) {
   ScriptedStorage storage;
   storage.status_.state = "ok";
