@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
 #include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 #include <stdexcept>
 #include <system_error>
@@ -16,6 +18,8 @@
 
 namespace cryptometrics::kafka {
 namespace {
+
+static_assert(kFromBeginning == RD_KAFKA_OFFSET_BEGINNING);
 
 // Messages handed over per turn of the event loop before HTTP and timers get theirs.
 constexpr int kBurst = 1000;
@@ -35,6 +39,16 @@ std::vector<TopicPartition> to_vector(const rd_kafka_topic_partition_list_t* lis
     partitions.push_back({list->elems[i].topic, list->elems[i].partition});
   }
   return partitions;
+}
+
+// The current assignment, for pausing or resuming all of it; null when it cannot be read.
+using PartitionList =
+    std::unique_ptr<rd_kafka_topic_partition_list_t, decltype(&rd_kafka_topic_partition_list_destroy)>;
+
+PartitionList assignment_of(rd_kafka_t* handle) {
+  rd_kafka_topic_partition_list_t* list = nullptr;
+  if (rd_kafka_assignment(handle, &list) != RD_KAFKA_RESP_ERR_NO_ERROR) list = nullptr;
+  return {list, &rd_kafka_topic_partition_list_destroy};
 }
 
 std::string describe(const std::vector<TopicPartition>& partitions) {
@@ -60,6 +74,7 @@ struct Consumer::Client {
   void report_error(rd_kafka_resp_err_t error, const char* reason);
   void committed(rd_kafka_resp_err_t error, const rd_kafka_topic_partition_list_t* offsets);
   void statistics(std::string_view json);
+  void set_paused(rd_kafka_topic_partition_list_t* partitions);
 
   boost::asio::io_context& io;
   ConsumerHandler& handler;
@@ -96,10 +111,13 @@ void Consumer::Client::schedule_drain() {
   });
 }
 
+// Polls even while reading is paused: the paused partitions hand over nothing, but rebalances,
+// errors and statistics are served, and librdkafka sees the application poll, so it neither
+// leaves the group after max.poll.interval.ms nor lets events pile up.
 void Consumer::Client::drain() {
   int handed_over = 0;
   for (; handed_over < kBurst; ++handed_over) {
-    if (paused || closed) break;
+    if (closed) break;
     rd_kafka_message_t* message = rd_kafka_consumer_poll(handle, 0);
     if (message == nullptr) {
       // The queue is empty: librdkafka writes to the pipe when the next element arrives.
@@ -111,9 +129,20 @@ void Consumer::Client::drain() {
     rd_kafka_message_destroy(message);
   }
   nudger->handed_over(static_cast<std::size_t>(handed_over));
-  if (paused || closed) return;
+  if (closed) return;
   handler.on_idle();
   schedule_drain();
+}
+
+// librdkafka stops fetching a paused partition and drops what it had fetched of it; on resume it
+// fetches again from the message after the last one handed over.
+void Consumer::Client::set_paused(rd_kafka_topic_partition_list_t* partitions) {
+  if (partitions == nullptr || partitions->cnt == 0) return;
+  const rd_kafka_resp_err_t result = paused ? rd_kafka_pause_partitions(handle, partitions)
+                                            : rd_kafka_resume_partitions(handle, partitions);
+  if (result != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    report_error(result, paused ? "pausing partitions" : "resuming partitions");
+  }
 }
 
 void Consumer::Client::arm_wake_reader() {
@@ -228,19 +257,36 @@ void Consumer::Client::committed(rd_kafka_resp_err_t code,
 }
 
 // librdkafka reports a broker it cannot reach through the error callback, but not its return;
-// on a quiet topic no message would come to clear the error. Its statistics list every broker
-// with the state of its connection ("state":"UP", "DOWN", ...), and no other field of them is
-// named "state" with those upper-case values: the keys are matched as text, which needs no JSON
-// parser in this library. Connections not needed stay INIT, which does not hold the error.
-void Consumer::Client::statistics(std::string_view json) {
+// on a quiet topic no message would come to clear the error. Its statistics tell the state of
+// every broker's connection, the group's, and the leader of every partition: the error is over
+// once the group coordinator is up and so is the leader of every partition assigned here (or,
+// before any is assigned, some broker). Other brokers may stay down: this consumer does not
+// need them.
+void Consumer::Client::statistics(std::string_view text) {
   if (error.empty() || !error_is_connection) return;
-  const auto has = [json](std::string_view state) {
-    return json.find("\"state\":\"" + std::string{state} + "\"") != std::string_view::npos;
-  };
-  if (has("UP") && !has("DOWN") && !has("TRY_CONNECT") && !has("CONNECT")) {
-    spdlog::info("Kafka consumer on topic {}: the brokers answer again", topic);
-    error.clear();
+  const auto stats = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!stats.is_object()) return;
+  std::map<std::int64_t, bool> broker_up;  // by node id
+  bool any_broker_up = false;
+  for (const auto& broker : stats.value("brokers", nlohmann::json::object())) {
+    const bool up = broker.value("state", "") == "UP";
+    const auto node = broker.value("nodeid", std::int64_t{-1});
+    if (node >= 0) {
+      broker_up[node] = up;
+      any_broker_up = any_broker_up || up;
+    }
   }
+  if (!any_broker_up || stats.value("/cgrp/state"_json_pointer, "") != "up") return;
+  const auto& partitions = stats.value("/topics"_json_pointer, nlohmann::json::object())
+                               .value(topic, nlohmann::json::object())
+                               .value("partitions", nlohmann::json::object());
+  for (const auto& partition : partitions) {
+    if (partition.value("partition", -1) < 0 || !partition.value("desired", false)) continue;
+    const auto leader = broker_up.find(partition.value("leader", std::int64_t{-1}));
+    if (leader == broker_up.end() || !leader->second) return;
+  }
+  spdlog::info("Kafka consumer on topic {}: the brokers answer again", topic);
+  error.clear();
 }
 
 Consumer::Consumer(boost::asio::io_context& io, const ConsumerSettings& settings,
@@ -256,8 +302,8 @@ Consumer::Consumer(boost::asio::io_context& io, const ConsumerSettings& settings
       {"auto.commit.interval.ms", "1000"},
       {"auto.offset.reset", "earliest"},
       {"enable.partition.eof", "false"},
-      // A restarted process rejoins within seconds instead of waiting out the default 45 s.
-      {"session.timeout.ms", "10000"},
+      {"session.timeout.ms", std::to_string(settings.session_timeout.count())},
+      {"max.poll.interval.ms", std::to_string(settings.max_poll_interval.count())},
       {"heartbeat.interval.ms", "1000"},
       // librdkafka doubles the pause between attempts to reach a broker up to this; its default
       // of 10 s made the service take up to 10 s more than the outage to notice the broker back.
@@ -331,11 +377,16 @@ void Consumer::start() {
   client_->schedule_drain();
 }
 
-void Consumer::pause_reading() { client_->paused = true; }
+void Consumer::pause_reading() {
+  if (client_->paused || client_->closed) return;
+  client_->paused = true;
+  client_->set_paused(assignment_of(client_->handle).get());
+}
 
 void Consumer::resume_reading() {
-  if (!client_->paused) return;
+  if (!client_->paused || client_->closed) return;
   client_->paused = false;
+  client_->set_paused(assignment_of(client_->handle).get());
   client_->schedule_drain();
 }
 
@@ -351,11 +402,18 @@ void Consumer::assign(const std::vector<TopicPartition>& partitions,
     const auto stored = start_offsets.find(partition);
     entry->offset = stored != start_offsets.end() ? stored->second : RD_KAFKA_OFFSET_INVALID;
     if (!positions.empty()) positions += ", ";
-    positions += partition.topic + "[" + std::to_string(partition.partition) + "] from " +
-                 (stored != start_offsets.end() ? "offset " + std::to_string(stored->second)
-                                                : std::string{"the committed offset"});
+    positions += partition.topic + "[" + std::to_string(partition.partition) + "] from ";
+    if (stored == start_offsets.end()) {
+      positions += "the committed offset";
+    } else if (stored->second == kFromBeginning) {
+      positions += "its beginning";
+    } else {
+      positions += "offset " + std::to_string(stored->second);
+    }
   }
   const rd_kafka_resp_err_t result = rd_kafka_assign(client_->handle, list);
+  // Partitions assigned while reading is paused start paused.
+  if (result == RD_KAFKA_RESP_ERR_NO_ERROR && client_->paused) client_->set_paused(list);
   rd_kafka_topic_partition_list_destroy(list);
   if (result != RD_KAFKA_RESP_ERR_NO_ERROR) {
     client_->report_error(result, "assigning partitions");
@@ -421,6 +479,17 @@ Consumer::Status Consumer::status() const {
   status.ready = !client_->closed && !client_->awaiting_assignment && client_->error.empty() &&
                  client_->commit_error.empty();
   return status;
+}
+
+std::optional<Watermarks> Consumer::watermarks(const TopicPartition& partition) const {
+  Watermarks marks{.low = RD_KAFKA_OFFSET_INVALID, .high = RD_KAFKA_OFFSET_INVALID};
+  if (client_->closed ||
+      rd_kafka_get_watermark_offsets(client_->handle, partition.topic.c_str(), partition.partition,
+                                     &marks.low, &marks.high) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+      marks.low < 0 || marks.high < 0) {
+    return std::nullopt;
+  }
+  return marks;
 }
 
 std::vector<PartitionLag> Consumer::lag() const {

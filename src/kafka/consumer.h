@@ -46,6 +46,20 @@ struct ConsumerSettings {
   std::string group_id;
   std::string topic;
   std::chrono::milliseconds fetch_wait{100};  // fetch.wait.max.ms
+  // A restarted process rejoins within seconds instead of waiting out librdkafka's 45 s.
+  std::chrono::milliseconds session_timeout{10'000};  // session.timeout.ms
+  // librdkafka's default; a consumer that does not poll for this long leaves its group. Tests
+  // shorten both.
+  std::chrono::milliseconds max_poll_interval{300'000};  // max.poll.interval.ms
+};
+
+// For assign(): read a partition from its first message.
+inline constexpr std::int64_t kFromBeginning = -2;  // RD_KAFKA_OFFSET_BEGINNING
+
+// A partition's first offset and the offset its next message will get.
+struct Watermarks {
+  std::int64_t low = 0;
+  std::int64_t high = 0;
 };
 
 // A Kafka group consumer driven by the event loop: librdkafka wakes the loop through a pipe when
@@ -70,12 +84,15 @@ class Consumer {
   // Subscribes to the topic and starts reading.
   void start();
 
-  // Back-pressure: stops handing over messages (and serving rebalances) until resumed.
+  // Back-pressure: stops fetching and handing over messages until resumed. Rebalances, errors
+  // and statistics are still served, so that the consumer stays in its group however long the
+  // pause lasts.
   void pause_reading();
   void resume_reading();
 
-  // Sets the assignment that on_assigned announced. Partitions in `start_offsets` start there;
-  // the others at the group's committed offset (or the earliest, for a new group).
+  // Sets the assignment that on_assigned announced. Partitions in `start_offsets` start there
+  // (kFromBeginning: at their first message); the others at the group's committed offset (or
+  // the earliest, for a new group).
   void assign(const std::vector<TopicPartition>& partitions,
               const std::map<TopicPartition, std::int64_t>& start_offsets);
 
@@ -91,6 +108,10 @@ class Consumer {
   // Per assigned partition that has been read from, the distance from the read position to the
   // end of the partition as the latest fetch saw it: librdkafka's cached figures, no request.
   std::vector<PartitionLag> lag() const;
+
+  // A partition's watermarks as the latest fetch saw them (cached, no request); nullopt before
+  // one did.
+  std::optional<Watermarks> watermarks(const TopicPartition& partition) const;
 
  private:
   struct Client;

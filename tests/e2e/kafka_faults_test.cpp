@@ -331,6 +331,26 @@ TEST_F(KafkaFaults, ShortOutageOnAQuietTopicReadyAgainWithoutNewQuotes) {
   expect_rows_exact();
 }
 
+// A cluster named with one more address than it has (a broker decommissioned, say): that one
+// never answers, and must not hold the service unready once the brokers it reads from are back.
+TEST_F(KafkaFaults, ABootstrapAddressThatNeverAnswersDoesNotHoldTheErrorAfterAnOutage) {
+  auto settings = environment();
+  settings["KAFKA_BOOTSTRAP_SERVERS"] = broker_.bootstrap_servers() + ",127.0.0.1:1";
+  Service service{directory_, settings};
+  produce(kStep);
+  service.wait_for_total(produced_, 60s);
+
+  broker_.set_down();
+  ReadinessLog log = watch_readiness(service, 4s, [](unsigned, const json&) { return false; });
+  broker_.set_up();
+  const double ready_after = wait_until_ready(service, log);
+  EXPECT_TRUE(log.saw_not_ready()) << "/readyz never said Kafka was down:\n" << log.describe();
+  report("ready_seconds_after_up", std::to_string(ready_after));
+
+  EXPECT_EQ(service.stop(), 0);
+  expect_rows_exact();
+}
+
 TEST_F(KafkaFaults, OffsetCommitAndFetchErrorsThenRestartResumeWithoutLossOrDuplicates) {
   {
     Service service{directory_, environment()};
