@@ -46,6 +46,11 @@ int main(int argc, char** argv) {
       case config::Command::kafka_dev:
         return app::run_kafka_dev(settings);
     }
+  } catch (const config::ConfigError& error) {
+    // Found only once the settings were tried (PostgreSQL refusing them): bad configuration all
+    // the same.
+    spdlog::critical("{}", error.what());
+    return 2;
   } catch (const std::exception& error) {
     spdlog::critical("{}", error.what());
     return 1;

@@ -1,6 +1,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/commands.h"
+#include "app/storage_factory.h"
 #include "storage/postgres/postgres_store.h"
 #include "storage/sqlite/sqlite_store.h"
 
@@ -13,6 +14,8 @@ int run_migrate(const config::Settings& settings) {
     try {
       storage::postgres::PostgresStore{postgres->connection_string(), postgres->describe()}
           .migrate();
+    } catch (const storage::postgres::Refused& refused) {
+      throw refused_by_postgres(refused, *postgres);
     } catch (const storage::postgres::Unavailable& error) {
       spdlog::error("cannot migrate PostgreSQL at {}: {}", postgres->describe(), error.what());
       return 1;

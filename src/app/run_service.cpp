@@ -70,7 +70,8 @@ int run_service(const config::Settings& settings) {
       {.kafka = {.bootstrap_servers = bootstrap_servers,
                  .group_id = settings.kafka_group_id,
                  .topic = settings.kafka_topic,
-                 .fetch_wait = settings.fetch_wait()}},
+                 .fetch_wait = settings.fetch_wait()},
+       .topic_starts_empty = broker.has_value()},
       book,
       storage_thread};
 
@@ -96,6 +97,8 @@ int run_service(const config::Settings& settings) {
                          return http::ServiceFigures{
                              .quotes_accepted = counters.accepted,
                              .quotes_rejected = counters.rejected_by_kind,
+                             .lost_upstream = counters.lost_upstream,
+                             .partitions_started_over = counters.partitions_started_over,
                              .storage = storage_thread.status(),
                              .consumer_lag = ingestor.kafka_lag(),
                          };
@@ -106,14 +109,18 @@ int run_service(const config::Settings& settings) {
       boost::asio::ip::make_address(settings.http_host), settings.http_port};
   http::Server server{io, endpoint, router};
 
+  // Stops taking work, stores what is in flight, commits its offsets; then the loop ends.
+  const auto stop = [&] {
+    if (simulator) simulator->stop();
+    server.stop();
+    ingestor.stop([&] { io.stop(); });
+  };
   boost::asio::signal_set signals{io, SIGINT, SIGTERM};
   signals.async_wait([&](const boost::system::error_code& failure, int signal_number) {
     if (failure) return;
     spdlog::info("{}: stopping: storing what is in flight, committing offsets",
                  signal_number == SIGINT ? "SIGINT" : "SIGTERM");
-    if (simulator) simulator->stop();
-    server.stop();
-    ingestor.stop([&] { io.stop(); });
+    stop();
     signals.async_wait([&](const boost::system::error_code& again, int) {
       if (again) return;
       spdlog::warn("second signal: exiting without waiting for storage");
@@ -130,7 +137,21 @@ int run_service(const config::Settings& settings) {
   spdlog::info("serving {}/ (the dashboard), {}/metrics/{}, {}/stream", origin, origin,
                settings.pairs.front(), origin);
 
-  io.run();
+  try {
+    io.run();
+  } catch (const std::exception& error) {
+    // Nothing is lost either way, offsets being committed only for stored rows; stopping in
+    // order stores and commits what is in flight, so less is read again at the next start.
+    spdlog::critical("the event loop failed: {}; stopping: storing what is in flight", error.what());
+    io.restart();
+    stop();
+    try {
+      io.run();
+    } catch (const std::exception& again) {
+      spdlog::critical("stopping failed too: {}", again.what());
+    }
+    return 1;
+  }
   spdlog::info("stopped");
   return 0;
 }

@@ -41,6 +41,18 @@ void add_counters(prometheus::Registry& registry, const ServiceFigures& figures)
       .Register(registry)
       .Add({})
       .Increment(static_cast<double>(figures.quotes_accepted));
+  prometheus::BuildCounter()
+      .Name("crypto_metrics_kafka_lost_upstream_total")
+      .Help("Messages deleted from a partition (retention) before they were read")
+      .Register(registry)
+      .Add({})
+      .Increment(static_cast<double>(figures.lost_upstream));
+  prometheus::BuildCounter()
+      .Name("crypto_metrics_kafka_partitions_started_over_total")
+      .Help("Times a partition started over below its stored offset, beginning a new life")
+      .Register(registry)
+      .Add({})
+      .Increment(static_cast<double>(figures.partitions_started_over));
 }
 
 // Each message is counted once, by the store it was first made durable in: the backend

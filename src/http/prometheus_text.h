@@ -22,6 +22,8 @@ inline constexpr char kPrometheusContentType[] = "text/plain; version=0.0.4";
 struct ServiceFigures {
   std::uint64_t quotes_accepted = 0;
   std::array<std::uint64_t, market::kRejectionKinds> quotes_rejected{};  // by RejectionKind
+  std::uint64_t lost_upstream = 0;            // deleted by retention before they were read
+  std::uint64_t partitions_started_over = 0;  // new lives of partitions
   storage::Status storage;  // with the messages stored, by where they were made durable
   std::vector<kafka::PartitionLag> consumer_lag;
 };

@@ -20,14 +20,35 @@ market::Timestamp now() {
       std::chrono::system_clock::now());
 }
 
-std::vector<storage::PartitionOffset> to_rows(const std::map<kafka::TopicPartition,
-                                                             std::int64_t>& offsets) {
+// What a write stores of each partition: where its reading stands.
+template <typename Position>
+std::vector<storage::PartitionOffset> to_rows(
+    const std::map<kafka::TopicPartition, Position>& offsets) {
   std::vector<storage::PartitionOffset> rows;
   rows.reserve(offsets.size());
-  for (const auto& [partition, next_offset] : offsets) {
-    rows.push_back({partition.topic, partition.partition, next_offset});
+  for (const auto& [partition, position] : offsets) {
+    rows.push_back({partition.topic, partition.partition, position.next_offset, position.life});
   }
   return rows;
+}
+
+// What Kafka is told to commit: the next offset of each partition, whatever its life.
+template <typename Position>
+std::map<kafka::TopicPartition, std::int64_t> to_commit(
+    const std::map<kafka::TopicPartition, Position>& offsets) {
+  std::map<kafka::TopicPartition, std::int64_t> next_offsets;
+  for (const auto& [partition, position] : offsets) {
+    next_offsets[partition] = position.next_offset;
+  }
+  return next_offsets;
+}
+
+// What a pending message costs in memory beyond its payload and reason, roughly: the decoded
+// row, its strings' buffers and the vector's slack.
+constexpr std::size_t kRowBytes = 400;
+
+std::string describe(const kafka::TopicPartition& partition) {
+  return partition.topic + "[" + std::to_string(partition.partition) + "]";
 }
 
 }  // namespace
@@ -38,10 +59,11 @@ Ingestor::Ingestor(boost::asio::io_context& io, const IngestorSettings& settings
       settings_{settings},
       book_{book},
       storage_{storage},
-      consumer_{io, settings.kafka, *this},
+      rejection_log_{io},
       linger_timer_{io},
       retry_timer_{io},
-      progress_timer_{io} {}
+      progress_timer_{io},
+      consumer_{io, settings.kafka, *this} {}
 
 Ingestor::~Ingestor() = default;
 
@@ -76,6 +98,7 @@ void Ingestor::stop(std::function<void()> done) {
 
 void Ingestor::finish_stop() {
   consumer_.close();
+  rejection_log_.flush();
   spdlog::info("stopped: {} quotes accepted, {} rejected, {} messages stored", counters_.accepted,
                counters_.rejected, counters_.stored);
   if (stopped_) std::exchange(stopped_, nullptr)();
@@ -90,7 +113,7 @@ void Ingestor::on_assigned(std::vector<kafka::TopicPartition> partitions) {
 void Ingestor::on_revoked() {
   ++generation_;
   assignment_to_load_.reset();
-  next_offsets_.clear();
+  positions_.clear();
   if (!writing_ && pending_messages() > 0) flush();
 }
 
@@ -133,50 +156,123 @@ void Ingestor::load_state(std::uint64_t generation,
       }
       retry_delay_ = std::chrono::seconds{1};
       book_.restore(histories);
-      Offsets start_offsets;
-      for (const auto& offset : stored) {
-        const kafka::TopicPartition partition{offset.topic, offset.partition};
-        if (std::find(partitions.begin(), partitions.end(), partition) != partitions.end()) {
-          start_offsets[partition] = offset.next_offset;
-        }
-      }
-      next_offsets_ = start_offsets;
-      consumer_.assign(partitions, start_offsets);
+      assign(partitions, stored);
     });
   });
 }
 
+void Ingestor::assign(const std::vector<kafka::TopicPartition>& partitions,
+                      const std::vector<storage::PartitionOffset>& stored) {
+  const auto stored_offset = [&stored](const kafka::TopicPartition& partition) {
+    const auto found = std::find_if(stored.begin(), stored.end(), [&partition](const auto& offset) {
+      return offset.topic == partition.topic && offset.partition == partition.partition;
+    });
+    return found != stored.end() ? &*found : nullptr;
+  };
+  // Decided once, from what earlier runs stored: later assignments in this run find the lives
+  // begun here, once rows of them are stored.
+  if (settings_.topic_starts_empty && !lives_begun_) {
+    lives_begun_.emplace();
+    for (const auto& offset : stored) {
+      (*lives_begun_)[{offset.topic, offset.partition}] = offset.life + 1;
+    }
+  }
+  std::map<kafka::TopicPartition, std::int64_t> start_offsets;
+  positions_.clear();
+  for (const auto& partition : partitions) {
+    Position& position = positions_[partition];
+    const storage::PartitionOffset* offset = stored_offset(partition);
+    std::optional<storage::Life> begun;
+    if (lives_begun_) {
+      if (const auto found = lives_begun_->find(partition); found != lives_begun_->end()) {
+        begun = found->second;
+      }
+    }
+    if (begun && (offset == nullptr || offset->life < *begun)) {
+      spdlog::warn(
+          "Kafka {} starts over: the embedded broker is new in this run, so its stored offset "
+          "{} (life {}) lies beyond the partition's end (log end 0 at start); consuming it from "
+          "its beginning as life {}, the rows of earlier lives stay stored",
+          describe(partition), offset != nullptr ? offset->next_offset : 0,
+          offset != nullptr ? offset->life : 0, *begun);
+      position.life = *begun;
+      start_offsets[partition] = kafka::kFromBeginning;
+      ++counters_.partitions_started_over;
+    } else if (offset != nullptr) {
+      position = {offset->life, offset->next_offset};
+      start_offsets[partition] = offset->next_offset;
+    }
+  }
+  consumer_.assign(partitions, start_offsets);
+}
+
 void Ingestor::on_message(const kafka::Message& message) {
   const kafka::TopicPartition partition{std::string{message.topic}, message.partition};
-  auto [next, first_seen] = next_offsets_.try_emplace(partition, message.offset);
-  if (!first_seen && message.offset < next->second) {
-    ++counters_.skipped;
-    return;
-  }
-  next->second = message.offset + 1;
-  pending_offsets_[partition] = message.offset + 1;
+  const Position& position = advance(partition, message.offset);
+  pending_offsets_[partition] = position;
 
   if (pending_messages() == 0) pending_since_ = std::chrono::steady_clock::now();
-  storage::Source source{partition.topic, message.partition, message.offset};
+  storage::Source source{partition.topic, message.partition, message.offset, position.life};
   auto decoded = market::decode_quote(message.payload, message.timestamp);
   if (auto* quote = std::get_if<market::Quote>(&decoded)) {
     pending_.quotes.push_back({book_.apply(*quote), std::move(source)});
+    pending_bytes_ += kRowBytes;
     if (message.timestamp) latency_.record(now() - *message.timestamp);
     ++counters_.accepted;
   } else {
     auto& rejection = std::get<market::Rejection>(decoded);
     rejection_log_.record(source, rejection.reason);
-    pending_.rejections.push_back(
-        {std::string{message.payload}, std::move(rejection.reason), std::move(source), now()});
+    pending_.rejections.push_back(storage::RejectedRow::of(
+        message.payload, std::move(rejection.reason), std::move(source), now()));
+    const storage::RejectedRow& row = pending_.rejections.back();
+    pending_bytes_ += kRowBytes + row.payload.size() + row.reason.size();
     ++counters_.rejected;
     ++counters_.rejected_by_kind[static_cast<std::size_t>(rejection.kind)];
   }
 
-  if (!writing_ && pending_messages() >= settings_.max_batch) {
-    flush();
-  } else if (writing_ && pending_messages() >= settings_.max_pending) {
-    consumer_.pause_reading();
+  if (pending_full()) {
+    if (writing_) {
+      consumer_.pause_reading();
+    } else {
+      flush();
+    }
   }
+}
+
+const Ingestor::Position& Ingestor::advance(const kafka::TopicPartition& partition,
+                                            std::int64_t offset) {
+  Position& position = positions_[partition];
+  const std::int64_t expected = position.next_offset;
+  if (expected >= 0 && offset < expected) {
+    // Kafka answered the expected offset with "out of range" and librdkafka reset the reading
+    // to the partition's beginning: the partition holds fewer messages than were read from it
+    // before, so it is a new one under the same name.
+    const auto marks = consumer_.watermarks(partition);
+    spdlog::warn(
+        "Kafka {} started over: the offset to read next, {} (life {}), lies beyond the "
+        "partition's end (log end {}); consuming it from its beginning, offset {}, as life {}, "
+        "the rows of earlier lives stay stored",
+        describe(partition), expected, position.life,
+        marks ? std::to_string(marks->high) : std::string{"unknown"}, offset, position.life + 1);
+    ++position.life;
+    ++counters_.partitions_started_over;
+  } else if (expected >= 0 && offset > expected) {
+    const auto marks = consumer_.watermarks(partition);
+    if (marks && marks->low > expected) {
+      counters_.lost_upstream += static_cast<std::uint64_t>(offset - expected);
+      spdlog::error(
+          "Kafka {}: {} messages, offsets {} to {}, were deleted from the partition (retention) "
+          "before they were read; they are lost upstream",
+          describe(partition), offset - expected, expected, offset - 1);
+    } else {
+      spdlog::warn(
+          "Kafka {}: offsets {} to {} were not delivered (transaction markers and compaction "
+          "leave such gaps)",
+          describe(partition), expected, offset - 1);
+    }
+  }
+  position.next_offset = offset + 1;
+  return position;
 }
 
 void Ingestor::on_idle() { flush_when_due(); }
@@ -199,17 +295,23 @@ void Ingestor::flush_when_due() {
       });
 }
 
-std::size_t Ingestor::pending_messages() const {
-  return pending_.quotes.size() + pending_.rejections.size();
+std::size_t Ingestor::pending_messages() const { return pending_.messages(); }
+
+bool Ingestor::pending_full() const {
+  return writing_ ? pending_messages() >= settings_.max_pending ||
+                        pending_bytes_ >= settings_.max_pending_bytes
+                  : pending_messages() >= settings_.max_batch ||
+                        pending_bytes_ >= settings_.max_pending_bytes;
 }
 
 void Ingestor::flush() {
   pending_.offsets = to_rows(pending_offsets_);
+  pending_bytes_ = 0;
   auto batch = std::make_shared<const storage::Batch>(std::exchange(pending_, {}));
   write(std::move(batch), std::exchange(pending_offsets_, {}));
 }
 
-void Ingestor::write(std::shared_ptr<const storage::Batch> batch, Offsets offsets) {
+void Ingestor::write(std::shared_ptr<const storage::Batch> batch, Positions offsets) {
   writing_ = true;
   storage_.post([&io = io_, alive = std::weak_ptr<bool>{alive_}, this, batch = std::move(batch),
                  offsets = std::move(offsets)](storage::Storage& storage) mutable {
@@ -231,12 +333,12 @@ void Ingestor::write(std::shared_ptr<const storage::Batch> batch, Offsets offset
   });
 }
 
-void Ingestor::written(std::shared_ptr<const storage::Batch> batch, const Offsets& offsets) {
+void Ingestor::written(std::shared_ptr<const storage::Batch> batch, const Positions& offsets) {
   writing_ = false;
   if (retry_delay_ > std::chrono::seconds{1}) spdlog::info("storage accepts writes again");
   retry_delay_ = std::chrono::seconds{1};
   counters_.stored += batch->quotes.size() + batch->rejections.size();
-  consumer_.store_offsets(offsets);
+  consumer_.store_offsets(to_commit(offsets));
 
   if (pending_messages() > 0) {
     flush_when_due();
@@ -244,11 +346,11 @@ void Ingestor::written(std::shared_ptr<const storage::Batch> batch, const Offset
     finish_stop();
     return;
   }
-  if (!stopping_ && pending_messages() < settings_.max_pending) consumer_.resume_reading();
+  if (!stopping_ && !pending_full()) consumer_.resume_reading();
   load_state_when_idle();
 }
 
-void Ingestor::write_failed(std::shared_ptr<const storage::Batch> batch, Offsets offsets,
+void Ingestor::write_failed(std::shared_ptr<const storage::Batch> batch, Positions offsets,
                             const std::string& error) {
   const std::size_t messages = batch->quotes.size() + batch->rejections.size();
   if (stopping_) {

@@ -25,11 +25,18 @@ namespace cryptometrics::pipeline {
 
 struct IngestorSettings {
   kafka::ConsumerSettings kafka;
+  // The topic is new in this run (the embedded broker lives in this process): every partition
+  // with stored offsets starts a new life, read from its beginning. Without it, a partition that
+  // starts over is still found, once Kafka answers a stored offset beyond its end.
+  bool topic_starts_empty = false;
   // A batch goes to storage as soon as storage is free, with at most this many messages.
   std::size_t max_batch = 10'000;
   // While storage is busy, reading pauses once this many messages wait (decoded, about 400 bytes
-  // each: this bounds most of the service's memory during a catch-up).
+  // each: this bounds most of the service's memory during a catch-up), or once they hold this
+  // many bytes (rejected messages keep up to 64 KiB of their payload each). The batch being
+  // written holds at most as much again.
   std::size_t max_pending = 20'000;
+  std::size_t max_pending_bytes = 16 * 1024 * 1024;
   // A smaller batch waits this long for company once storage is free: under a slow stream that
   // is one transaction per 10 ms instead of one per handful of quotes, whose cost on PostgreSQL
   // and the storage thread otherwise competes with the event loop. Metrics are visible at once
@@ -41,8 +48,11 @@ struct IngestCounters {
   std::uint64_t accepted = 0;
   std::uint64_t rejected = 0;
   std::array<std::uint64_t, market::kRejectionKinds> rejected_by_kind{};  // by RejectionKind
-  std::uint64_t stored = 0;   // messages (quotes and rejections) durable in storage
-  std::uint64_t skipped = 0;  // delivered again by Kafka but already stored
+  std::uint64_t stored = 0;  // messages (quotes and rejections) durable in storage
+  // Messages deleted from a partition (by retention) before this service read them.
+  std::uint64_t lost_upstream = 0;
+  // Times a partition started over below its stored offset and a new life of it began.
+  std::uint64_t partitions_started_over = 0;
 };
 
 // The pipeline on the event loop: Kafka messages are decoded, folded into the book, batched and
@@ -70,40 +80,55 @@ class Ingestor final : private kafka::ConsumerHandler {
   const metrics::LatencyHistogram& latency() const { return latency_; }
 
  private:
-  using Offsets = std::map<kafka::TopicPartition, std::int64_t>;
+  // Where reading a partition stands: its life, and the offset of the next message expected
+  // (-1 until the first message shows where the partition starts).
+  struct Position {
+    storage::Life life = 0;
+    std::int64_t next_offset = -1;
+  };
+  using Positions = std::map<kafka::TopicPartition, Position>;
 
   void on_assigned(std::vector<kafka::TopicPartition> partitions) override;
   void on_revoked() override;
   void on_message(const kafka::Message& message) override;
   void on_idle() override;
 
+  // Follows the partition to `offset`: a new life when the partition started over below what
+  // was expected, a warning when offsets were skipped. Returns the partition's position.
+  const Position& advance(const kafka::TopicPartition& partition, std::int64_t offset);
   void flush();
   // Flushes once the oldest pending message has waited batch_linger, or at once when stopping
   // or rebalancing; until then a timer waits.
   void flush_when_due();
-  void write(std::shared_ptr<const storage::Batch> batch, Offsets offsets);
-  void written(std::shared_ptr<const storage::Batch> batch, const Offsets& offsets);
-  void write_failed(std::shared_ptr<const storage::Batch> batch, Offsets offsets,
+  void write(std::shared_ptr<const storage::Batch> batch, Positions offsets);
+  void written(std::shared_ptr<const storage::Batch> batch, const Positions& offsets);
+  void write_failed(std::shared_ptr<const storage::Batch> batch, Positions offsets,
                     const std::string& error);
   void load_state(std::uint64_t generation, std::vector<kafka::TopicPartition> partitions);
   void load_state_when_idle();
+  // Where each assigned partition starts, from what storage holds.
+  void assign(const std::vector<kafka::TopicPartition>& partitions,
+              const std::vector<storage::PartitionOffset>& stored);
   void finish_stop();
   std::size_t pending_messages() const;
+  bool pending_full() const;
   void log_progress();
 
   boost::asio::io_context& io_;
   IngestorSettings settings_;
   metrics::Book& book_;
   storage::StorageThread& storage_;
-  kafka::Consumer consumer_;
   RejectionLog rejection_log_;
 
   storage::Batch pending_;
+  std::size_t pending_bytes_ = 0;
   std::chrono::steady_clock::time_point pending_since_{};  // when the oldest pending arrived
   boost::asio::steady_timer linger_timer_;
   bool linger_armed_ = false;
-  Offsets pending_offsets_;
-  Offsets next_offsets_;  // per partition, the first offset not yet taken in
+  Positions pending_offsets_;
+  Positions positions_;  // per assigned partition
+  // With topic_starts_empty: the life each partition with stored offsets began in this run.
+  std::optional<std::map<kafka::TopicPartition, storage::Life>> lives_begun_;
   bool writing_ = false;
   std::chrono::seconds retry_delay_{1};
   boost::asio::steady_timer retry_timer_;
@@ -119,6 +144,10 @@ class Ingestor final : private kafka::ConsumerHandler {
   boost::asio::steady_timer progress_timer_;
   metrics::LatencyHistogram latency_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+
+  // Declared last, so destroyed first: destroying it leaves the group, which runs on_revoked,
+  // and that uses the members above.
+  kafka::Consumer consumer_;
 };
 
 }  // namespace cryptometrics::pipeline

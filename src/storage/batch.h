@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "market/timestamp.h"
@@ -10,11 +11,18 @@
 
 namespace cryptometrics::storage {
 
-// Where a message came from: its Kafka topic, partition and offset. Unique per message.
+// Counts the times a partition started over: its offsets began again from below what was stored
+// (the embedded broker, new each run; a topic deleted and made again). 0 for its first life.
+// The same topic, partition and offset name a different message in each life.
+using Life = std::int32_t;
+
+// Where a message came from: its Kafka topic, partition, offset and the partition's life.
+// Unique per message.
 struct Source {
   std::string topic;
   std::int32_t partition = 0;
   std::int64_t offset = 0;
+  Life life = 0;
 
   bool operator==(const Source&) const = default;
 };
@@ -27,24 +35,42 @@ struct QuoteRow {
   bool operator==(const QuoteRow&) const = default;
 };
 
-// A message that was not accepted: one row of rejected_quotes.
+// A message that was not accepted: one row of rejected_quotes. Only the first
+// kKeptPayloadBytes of the payload are kept, with the whole payload's length and SHA-256.
 struct RejectedRow {
-  std::string payload;
+  static constexpr std::size_t kKeptPayloadBytes = 64 * 1024;
+
+  // Keeps what is kept of `payload`, and its length and hash.
+  static RejectedRow of(std::string_view payload, std::string reason, Source source,
+                        market::Timestamp received_at);
+
+  std::string payload;  // the first kKeptPayloadBytes at most
   std::string reason;
   Source source;
   market::Timestamp received_at;
+  std::uint64_t payload_length = 0;  // of the whole payload
+  std::string payload_sha256;        // of the whole payload, 64 lower-case hex digits
 
   bool operator==(const RejectedRow&) const = default;
 };
 
-// The next offset to consume from a partition: every message before it is stored.
+// The next offset to consume from a partition in its life: every message before it is stored.
 struct PartitionOffset {
   std::string topic;
   std::int32_t partition = 0;
   std::int64_t next_offset = 0;
+  Life life = 0;
+
+  // Whether this lies beyond `other` of the same partition: a later life, or further in it.
+  bool beyond(const PartitionOffset& other) const {
+    return life != other.life ? life > other.life : next_offset > other.next_offset;
+  }
 
   bool operator==(const PartitionOffset&) const = default;
 };
+
+// Per partition, the offset that lies furthest; ordered by topic and partition.
+std::vector<PartitionOffset> furthest_per_partition(std::vector<PartitionOffset> offsets);
 
 // What one transaction stores: rows, rejections and the offsets they bring each partition to.
 struct Batch {

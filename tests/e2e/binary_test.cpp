@@ -37,6 +37,29 @@ std::string decimal_field(const json& body, const std::string& name) {
   return text;
 }
 
+// Every row's metrics must follow from the rows of its pair before it: a message counted twice
+// or lost would break the chain.
+void expect_consistent_rows(const std::filesystem::path& database_path) {
+  SQLite::Database database{database_path.string()};
+  SQLite::Statement rows{database,
+                         "SELECT pair, bid, ask, highest_bid, quote_count FROM crypto_metrics "
+                         "ORDER BY id"};
+  std::map<std::string, std::int64_t> counts;
+  std::map<std::string, double> highest;
+  while (rows.executeStep()) {
+    const std::string pair = rows.getColumn(0).getString();
+    const double bid = std::stod(rows.getColumn(1).getString());
+    const auto count = ++counts[pair];
+    highest[pair] = count == 1 ? bid : std::max(highest[pair], bid);
+    ASSERT_EQ(rows.getColumn(4).getInt64(), count) << pair;
+    ASSERT_EQ(std::stod(rows.getColumn(3).getString()), highest[pair]) << pair;
+  }
+  EXPECT_EQ(database.execAndGet("SELECT COUNT(*) FROM (SELECT DISTINCT kafka_partition, "
+                                "kafka_life, kafka_offset FROM crypto_metrics)")
+                .getInt64(),
+            database.execAndGet("SELECT COUNT(*) FROM crypto_metrics").getInt64());
+}
+
 TEST(Binary, ServesLiveMetricsOverHttpAndExitsZeroOnSigterm) {
   testing::TempDir directory;
   Service service{directory, {}};
@@ -113,6 +136,49 @@ TEST(Binary, RestartReadsMetricsBackFromStorage) {
   const auto body = restarted.wait_for("/metrics/ETH-USD", [](const json&) { return true; });
   EXPECT_EQ(body["count"].get<std::int64_t>(), stored);
   EXPECT_EQ(restarted.stop(), 0);
+}
+
+// `./scripts/run`, Ctrl-C, and again in the same folder: the embedded broker is new, so its
+// offsets start at 0 again while the store remembers the earlier run's. The second run must
+// store its quotes from the first on, as a new life of each partition, and continue the metrics.
+TEST(Binary, RestartOnTheDefaultsStoresEveryQuoteOfTheNewEmbeddedTopic) {
+  testing::TempDir directory;
+  const std::map<std::string, std::string> fast = {{"SIMULATOR_INTERVAL_MS", "5"}};
+  std::int64_t count_before = 0;
+  {
+    Service first{directory, fast};
+    count_before = first
+                       .wait_for("/metrics/BTC-USD",
+                                 [](const json& body) {
+                                   return body["count"].get<std::int64_t>() >= 600;
+                                 })["count"]
+                       .get<std::int64_t>();
+    ASSERT_EQ(first.stop(), 0);
+  }
+  Service second{directory, fast};
+  // Fewer quotes than the first run stored: each must show at once, not after the new topic has
+  // caught up with the old offsets.
+  second.wait_for("/metrics/BTC-USD", [count_before](const json& body) {
+    return body["count"].get<std::int64_t>() >= count_before + 50;
+  }, 20s);
+  EXPECT_EQ(second.stop(), 0);
+
+  expect_consistent_rows(directory / "metrics.db");
+  SQLite::Database database{(directory / "metrics.db").string()};
+  SQLite::Statement lives{database,
+                          "SELECT kafka_partition, min(kafka_offset), max(kafka_offset), count(*) "
+                          "FROM crypto_metrics WHERE kafka_life = 1 GROUP BY kafka_partition"};
+  int partitions = 0;
+  while (lives.executeStep()) {
+    ++partitions;
+    const auto partition = lives.getColumn(0).getInt();
+    EXPECT_EQ(lives.getColumn(1).getInt64(), 0) << "partition " << partition << " skipped its head";
+    EXPECT_EQ(lives.getColumn(3).getInt64(), lives.getColumn(2).getInt64() + 1)
+        << "partition " << partition << " has gaps";
+  }
+  EXPECT_GT(partitions, 0) << "no row of the second run's topic";
+  EXPECT_NE(second.process().stderr_text().find("starts over"), std::string::npos)
+      << second.process().stderr_text();
 }
 
 TEST(Binary, BadSettingStopsStartWithCode2NamingIt) {
@@ -216,29 +282,6 @@ TEST(Binary, KafkaDevSimulateAndRunWorkAsSeparateProcesses) {
   EXPECT_EQ(service.stop(), 0);
 }
 
-// Every row's metrics must follow from the rows of its pair before it: a message counted twice
-// or lost would break the chain.
-void expect_consistent_rows(const std::filesystem::path& database_path) {
-  SQLite::Database database{database_path.string()};
-  SQLite::Statement rows{database,
-                         "SELECT pair, bid, ask, highest_bid, quote_count FROM crypto_metrics "
-                         "ORDER BY id"};
-  std::map<std::string, std::int64_t> counts;
-  std::map<std::string, double> highest;
-  while (rows.executeStep()) {
-    const std::string pair = rows.getColumn(0).getString();
-    const double bid = std::stod(rows.getColumn(1).getString());
-    const auto count = ++counts[pair];
-    highest[pair] = count == 1 ? bid : std::max(highest[pair], bid);
-    ASSERT_EQ(rows.getColumn(4).getInt64(), count) << pair;
-    ASSERT_EQ(std::stod(rows.getColumn(3).getString()), highest[pair]) << pair;
-  }
-  EXPECT_EQ(database.execAndGet("SELECT COUNT(*) FROM (SELECT DISTINCT kafka_partition, "
-                                "kafka_offset FROM crypto_metrics)")
-                .getInt64(),
-            database.execAndGet("SELECT COUNT(*) FROM crypto_metrics").getInt64());
-}
-
 TEST(Binary, KillNineThenRestartLosesAndDuplicatesNothing) {
   testing::TempDir directory;
   KafkaDev broker{directory};
@@ -308,6 +351,55 @@ TEST(Binary, SigtermAtFullRateDrainsCommitsAndExitsZeroWithinFiveSeconds) {
   Service again{directory, environment};
   again.wait_for_total(kQuotes, 120s);
   EXPECT_EQ(again.stop(), 0);
+  expect_consistent_rows(directory / "metrics.db");
+  SQLite::Database database{(directory / "metrics.db").string()};
+  EXPECT_EQ(database.execAndGet("SELECT COUNT(*) FROM crypto_metrics").getInt64(), kQuotes);
+}
+
+// What the sanitizers print when they find a memory error or undefined behaviour, and what the
+// C++ runtime prints when it gives up.
+void expect_no_memory_error(const std::string& stderr_text) {
+  for (const char* sign : {"AddressSanitizer", "runtime error:", "LeakSanitizer",
+                           "terminate called", "malloc", "free(): ", "double free"}) {
+    EXPECT_EQ(stderr_text.find(sign), std::string::npos) << sign << " in:\n" << stderr_text;
+  }
+}
+
+// An operator who presses Ctrl-C twice: the second signal ends the loop while storage and Kafka
+// are busy, and everything is torn down at once. Run under AddressSanitizer by scripts/test (the
+// "sanitized" suite).
+TEST(Shutdown, TwoSigtermsTenMillisecondsApartAtFullRateEndCleanlyAndLoseNothing) {
+  testing::TempDir directory;
+  KafkaDev broker{directory};
+  constexpr std::int64_t kQuotes = 60'000;
+  {
+    kafka::Producer producer{broker.bootstrap_servers()};
+    const auto payloads = testing::make_quote_payloads({"BTC-USD", "ETH-USD", "LTC-USD"}, kQuotes);
+    for (std::size_t i = 0; i < payloads.size(); ++i) {
+      const auto partition = static_cast<std::int32_t>(i % 3);
+      while (!producer.produce("crypto_prices", partition, "", payloads[i])) producer.poll();
+    }
+    ASSERT_EQ(producer.flush(60s), 0);
+  }
+  const std::map<std::string, std::string> environment = {
+      {"KAFKA_BOOTSTRAP_SERVERS", broker.bootstrap_servers()}};
+  {
+    Service service{directory, environment};
+    service.wait_for("/metrics", [](const json& body) {
+      std::int64_t sum = 0;
+      for (const auto& pair : body["pairs"]) sum += pair["count"].get<std::int64_t>();
+      return sum >= 5'000;
+    }, 120s);
+    service.process().send_signal(SIGTERM);
+    std::this_thread::sleep_for(10ms);
+    service.process().send_signal(SIGTERM);
+    EXPECT_EQ(service.process().wait(60s), 0) << service.process().stderr_text();
+    expect_no_memory_error(service.process().stderr_text());
+  }
+  Service again{directory, environment};
+  again.wait_for_total(kQuotes, 300s);
+  EXPECT_EQ(again.stop(), 0);
+  expect_no_memory_error(again.process().stderr_text());
   expect_consistent_rows(directory / "metrics.db");
   SQLite::Database database{(directory / "metrics.db").string()};
   EXPECT_EQ(database.execAndGet("SELECT COUNT(*) FROM crypto_metrics").getInt64(), kQuotes);

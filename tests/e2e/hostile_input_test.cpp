@@ -177,10 +177,14 @@ TEST(HostileInput, GoodQuotesAreStoredBadOnesRejectedWithReasonsAndTheLogStaysSh
   EXPECT_EQ(count_rows(database, "SELECT COUNT(*) FROM crypto_metrics"), good);
   EXPECT_EQ(count_rows(database, "SELECT COUNT(*) FROM rejected_quotes"), bad);
   EXPECT_EQ(count_rows(database, "SELECT COUNT(*) FROM rejected_quotes WHERE reason = ''"), 0);
-  // Each rejection kept its message whole, large ones included.
+  // Each rejection kept its message, a large one its first 64 KiB with its whole length and hash.
   EXPECT_EQ(count_rows(database,
-                       "SELECT COUNT(*) FROM rejected_quotes WHERE length(payload) > 900000"),
+                       "SELECT COUNT(*) FROM rejected_quotes WHERE payload_length > 900000"
+                       " AND length(payload) = 65536 AND length(payload_sha256) = 64"),
             4);
+  EXPECT_EQ(count_rows(database, "SELECT COUNT(*) FROM rejected_quotes"
+                                 " WHERE payload_length = length(payload)"),
+            bad - 4);
   // Distinct messages give distinct reasons an operator can act on, not one catch-all.
   EXPECT_GE(count_rows(database, "SELECT COUNT(DISTINCT reason) FROM rejected_quotes"), 20);
 

@@ -310,6 +310,32 @@ TEST_F(PostgresFaults, ServerStoppedMidStreamSpoolsThenDrains) {
   finish(service, simulator, Stored::by_one_process);
 }
 
+// Nothing but the outage's end may be needed to drain the spool: no quote comes after it.
+TEST_F(PostgresFaults, SpoolDrainsByItselfWhenNoQuoteFollowsTheOutage) {
+  testing::Simulator simulator{directory_, broker_.bootstrap_servers(), 50};
+  Service service{directory_, environment()};
+  service.wait_for("/metrics/BTC-USD", [](const json& body) {
+    return body["count"].get<std::int64_t>() >= 1;
+  }, 60s);
+  postgres_.stop(PostgresServer::StopMode::fast);
+  wait_for_spool_depth(service, 100);
+  const std::int64_t delivered = simulator.stop();
+  service.wait_for_total(delivered, 30s);
+
+  postgres_.start();
+  const auto started = std::chrono::steady_clock::now();
+  while (stored_rows() < delivered && std::chrono::steady_clock::now() - started < 15s) {
+    std::this_thread::sleep_for(50ms);
+  }
+
+  EXPECT_EQ(stored_rows(), delivered) << "rows in PostgreSQL 15 s after it came back";
+  const json ready = service.wait_for("/readyz", [](const json&) { return true; }, 5s, true);
+  EXPECT_EQ(ready["storage"]["spool_depth"], 0) << ready.dump();
+  EXPECT_EQ(ready["storage"]["state"], "ok") << ready.dump();
+  EXPECT_EQ(ready["status"], "ready") << ready.dump();
+  EXPECT_EQ(service.stop(), 0);
+}
+
 TEST_F(PostgresFaults, KilledMidStreamThenRestarted) {
   testing::Simulator simulator{directory_, broker_.bootstrap_servers(), kRate};
   run_then_kill_once_stored(1000);
@@ -390,6 +416,32 @@ TEST_F(PostgresFaults, KilledThenRestartedWhileTheServerIsDown) {
   finish(second, simulator, Stored::across_a_restart);
 }
 
+// The replay deletes rows from the spool together with a checkpoint that holds them: killed just
+// after the spool drained and started again while PostgreSQL is down, the service continues
+// every pair from exactly what PostgreSQL holds, and the rows it spools then carry the right
+// cumulative values.
+TEST_F(PostgresFaults, KilledRightAfterTheSpoolDrainedThenRestartedWhileTheServerIsDown) {
+  testing::Simulator simulator{directory_, broker_.bootstrap_servers(), kRate};
+  {
+    Service first{directory_, environment()};
+    first.wait_for("/metrics/BTC-USD", [](const json& body) {
+      return body["count"].get<std::int64_t>() >= 300;
+    }, 60s);
+    postgres_.stop(PostgresServer::StopMode::immediate);
+    wait_for_spool_depth(first, 6000);
+    postgres_.start();
+    wait_until_drained(first);
+    first.process().send_signal(SIGKILL);
+    ASSERT_EQ(first.process().wait(30s), 128 + SIGKILL);
+  }
+  postgres_.stop(PostgresServer::StopMode::immediate);
+  Service second{directory_, environment()};
+  wait_for_spool_depth(second, 2000);
+  postgres_.start();
+  wait_until_drained(second);
+  finish(second, simulator, Stored::across_a_restart);
+}
+
 // A tmpfs of a given size, mounted for the test's lifetime (the tests run as root).
 class SmallDisk {
  public:
@@ -454,17 +506,109 @@ TEST_F(PostgresFaults, SpoolDiskFullWritesNothingCommitsNothingAndResumesWithSpa
   finish(second, simulator, Stored::across_a_restart);
 }
 
+// A refusal that waiting will not fix, before PostgreSQL was ever reached: bad configuration.
+TEST_F(PostgresFaults, AWrongPasswordAtStartStopsWithCode2NamingTheSettings) {
+  postgres_.execute("CREATE ROLE writer LOGIN PASSWORD 'right-password'");
+  auto settings = environment();
+  settings["DB_USER"] = "writer";
+  settings["DB_PASSWORD"] = "wrong-password";
+
+  testing::Process service{testing::crypto_metrics_binary(), {},
+                           testing::isolated(directory_, 8080, settings), directory_.path()};
+
+  EXPECT_EQ(service.wait(60s), 2) << service.stderr_text();
+  EXPECT_NE(service.stderr_text().find("DB_USER/DB_PASSWORD"), std::string::npos)
+      << service.stderr_text();
+  EXPECT_EQ(service.stderr_text().find("wrong-password"), std::string::npos)
+      << service.stderr_text();
+}
+
+// The password changed under a running service: nothing is lost (the rows wait in the spool),
+// but the log says so every time it tries, and /readyz says why, until it is fixed.
+TEST_F(PostgresFaults, APasswordThatStopsWorkingMidRunSpoolsSaysWhyAndDrainsOnceFixed) {
+  postgres_.execute(
+      "CREATE ROLE writer LOGIN PASSWORD 'right-password';"
+      "GRANT ALL ON SCHEMA public TO writer");
+  auto settings = environment();
+  settings["DB_USER"] = "writer";
+  settings["DB_PASSWORD"] = "right-password";
+  testing::Simulator simulator{directory_, broker_.bootstrap_servers(), 200};
+  Service service{directory_, settings};
+  service.wait_for("/metrics/BTC-USD", [](const json& body) {
+    return body["count"].get<std::int64_t>() >= 100;
+  }, 60s);
+
+  postgres_.execute("ALTER ROLE writer PASSWORD 'changed'");
+  postgres_.terminate_backends();
+  const json refused = service.wait_for(
+      "/readyz", [](const json& body) { return body["storage"]["state"] == "refused"; }, 60s,
+      true);
+  EXPECT_EQ(refused["status"], "not ready") << refused.dump();
+  EXPECT_NE(refused["storage"]["last_error"].get<std::string>().find("password authentication"),
+            std::string::npos)
+      << refused.dump();
+  wait_for_spool_depth(service, 500);
+  EXPECT_NE(service.process().stderr_text().find(" error PostgreSQL"), std::string::npos)
+      << service.process().stderr_text();
+
+  postgres_.execute("ALTER ROLE writer PASSWORD 'right-password'");
+  wait_until_drained(service);
+  finish(service, simulator, Stored::by_one_process);
+}
+
+// A row PostgreSQL refuses for its data (here a constraint of the operator's) cannot stop the
+// others: it goes to rejected_quotes with PostgreSQL's reason, and ingestion goes on.
+TEST_F(PostgresFaults, RowsRefusedByAConstraintAreSetAsideAndIngestionGoesOn) {
+  {
+    testing::Process migrate{testing::crypto_metrics_binary(), {"migrate"},
+                             testing::isolated(directory_, 8080, environment()),
+                             directory_.path()};
+    ASSERT_EQ(migrate.wait(60s), 0) << migrate.stderr_text();
+  }
+  postgres_.execute(
+      "ALTER TABLE crypto_metrics ADD CONSTRAINT no_ltc CHECK (pair <> 'LTC-USD')");
+  testing::Simulator simulator{directory_, broker_.bootstrap_servers(), kRate};
+  Service service{directory_, environment()};
+  service.wait_for("/metrics/BTC-USD", [](const json& body) {
+    return body["count"].get<std::int64_t>() >= 1000;
+  }, 60s);
+  const std::int64_t delivered = simulator.stop();
+  service.wait_for_total(delivered, 60s);
+  wait_until_drained(service);
+  EXPECT_EQ(service.wait_for("/readyz", [](const json&) { return true; }, 5s, true)["status"],
+            "ready");
+  EXPECT_EQ(service.stop(), 0);
+
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (stored_rows() + std::stoll(postgres_.query_value("SELECT count(*) FROM rejected_quotes")) <
+             delivered &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(postgres_.query_value("SELECT count(*) FROM crypto_metrics WHERE pair = 'LTC-USD'"),
+            "0");
+  const std::int64_t refused = std::stoll(postgres_.query_value(
+      "SELECT count(*) FROM rejected_quotes WHERE reason LIKE 'PostgreSQL refused the row: "
+      "SQLSTATE 23514%'"));
+  EXPECT_GT(refused, 0);
+  EXPECT_EQ(stored_rows() + refused, delivered);
+}
+
 TEST(Migrate, AppliesThePostgresMigrationsOnceAndFailsWhenTheServerIsDown) {
   testing::TempDir directory;
   PostgresServer postgres;
   const auto environment = testing::isolated(
       directory, 8080, {{"DATABASE_URL", postgres.connection_string()}});
+  std::vector<std::string> applied;
   for (int run = 0; run < 2; ++run) {
     testing::Process migrate{testing::crypto_metrics_binary(), {"migrate"}, environment,
                              directory.path()};
     EXPECT_EQ(migrate.wait(30s), 0) << migrate.stderr_text();
+    applied.push_back(postgres.query_value("SELECT string_agg(name, ',' ORDER BY version) "
+                                           "FROM schema_migrations"));
   }
-  EXPECT_EQ(postgres.query_value("SELECT count(*) FROM schema_migrations"), "1");
+  EXPECT_TRUE(applied[0].starts_with("001_init.sql,")) << applied[0];
+  EXPECT_EQ(applied[1], applied[0]) << "the second run applied nothing more";
   EXPECT_EQ(postgres.query_value("SELECT count(*) FROM crypto_metrics"), "0");
 
   postgres.stop(PostgresServer::StopMode::fast);

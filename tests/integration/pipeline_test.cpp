@@ -6,7 +6,10 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <functional>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -95,36 +98,60 @@ void produce(const std::string& bootstrap_servers, const Sequence& sequence) {
   ASSERT_EQ(producer.failed(), 0u);
 }
 
+struct PipelineRun {
+  std::vector<metrics::Snapshot> book;
+  pipeline::IngestCounters counters;
+};
+
 class PipelineTest : public ::testing::Test {
  protected:
-  // Runs the pipeline until `messages` more are stored, then stops it the way SIGTERM does.
-  std::vector<metrics::Snapshot> run_until_stored(std::uint64_t messages,
-                                                  const std::string& group_id) {
+  // Runs the pipeline against `bootstrap_servers` until `done` holds of its counters, then stops
+  // it the way SIGTERM does.
+  PipelineRun run_until(const std::function<bool(const pipeline::IngestCounters&)>& done,
+                const std::string& group_id, const std::string& bootstrap_servers,
+                bool topic_starts_empty = false) {
     boost::asio::io_context io;
     storage::sqlite::SqliteStore store{directory_ / "metrics.db"};
     storage::StorageThread storage_thread{store};
     metrics::Book book{kWindow};
-    pipeline::Ingestor ingestor{
-        io,
-        {.kafka = {.bootstrap_servers = broker_.bootstrap_servers(),
-                   .group_id = group_id,
-                   .topic = kTopic},
-         .max_batch = 50},
-        book,
-        storage_thread};
+    pipeline::Ingestor ingestor{io,
+                                {.kafka = {.bootstrap_servers = bootstrap_servers,
+                                           .group_id = group_id,
+                                           .topic = kTopic},
+                                 .topic_starts_empty = topic_starts_empty,
+                                 .max_batch = 50},
+                                book,
+                                storage_thread};
     ingestor.start();
     const auto deadline = std::chrono::steady_clock::now() + 60s;
-    while (ingestor.counters().stored < messages && std::chrono::steady_clock::now() < deadline) {
+    while (!done(ingestor.counters()) && std::chrono::steady_clock::now() < deadline) {
       io.run_one_for(100ms);
     }
-    EXPECT_EQ(ingestor.counters().stored, messages) << "messages stored before the deadline";
+    EXPECT_TRUE(done(ingestor.counters())) << "stored " << ingestor.counters().stored
+                                           << " messages before the deadline";
     // The producer gives every message a timestamp, so every accepted quote has a latency.
     EXPECT_EQ(ingestor.latency().count(), ingestor.counters().accepted);
     bool stopped = false;
     ingestor.stop([&] { stopped = true; });
     while (!stopped && std::chrono::steady_clock::now() < deadline + 30s) io.run_one_for(100ms);
     EXPECT_TRUE(stopped);
-    return book.all();
+    return {book.all(), ingestor.counters()};
+  }
+
+  // Runs the pipeline until `messages` more are stored.
+  std::vector<metrics::Snapshot> run_until_stored(std::uint64_t messages,
+                                                  const std::string& group_id) {
+    return run_until_stored(messages, group_id, broker_.bootstrap_servers());
+  }
+  std::vector<metrics::Snapshot> run_until_stored(std::uint64_t messages,
+                                                  const std::string& group_id,
+                                                  const std::string& bootstrap_servers,
+                                                  bool topic_starts_empty = false) {
+    const auto run = run_until(
+        [messages](const auto& counters) { return counters.stored >= messages; }, group_id,
+        bootstrap_servers, topic_starts_empty);
+    EXPECT_EQ(run.counters.stored, messages);
+    return run.book;
   }
 
   std::vector<ExpectedRow> stored_rows(const std::string& pair) {
@@ -244,6 +271,118 @@ TEST_F(PipelineTest, ResumesFromOffsetsStoredWithTheRowsNotFromKafka) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM rejected_quotes"),
             static_cast<std::int64_t>(first.rejected_payloads.size() +
                                       second.rejected_payloads.size()));
+}
+
+// The embedded broker of a restarted service, or a topic deleted and made again: the partitions
+// hold fewer messages than the offsets stored, which now name messages of an earlier life.
+TEST_F(PipelineTest, PartitionThatStartsOverIsReadFromItsBeginningAsANewLife) {
+  std::map<std::string, ExpectedPair> expected;
+  const Sequence first = make_sequence(0, 400, expected);
+  const Sequence second = make_sequence(400, 60, expected);
+  produce(broker_.bootstrap_servers(), first);
+  run_until_stored(first.messages.size(), "group-a");
+
+  kafka::EmbeddedBroker new_broker{kTopic, 3};
+  produce(new_broker.bootstrap_servers(), second);
+  const auto run = run_until(
+      [&](const auto& counters) { return counters.stored >= second.messages.size(); }, "group-a",
+      new_broker.bootstrap_servers());
+
+  const auto all = merged(first.rows_by_pair, second.rows_by_pair);
+  expect_rows(all);
+  expect_book(run.book, all);
+  EXPECT_EQ(run.counters.stored, second.messages.size());
+  EXPECT_EQ(count("SELECT COUNT(*) FROM crypto_metrics WHERE kafka_life = 1") +
+                count("SELECT COUNT(*) FROM rejected_quotes WHERE kafka_life = 1"),
+            static_cast<std::int64_t>(second.messages.size()));
+  EXPECT_EQ(count("SELECT COUNT(*) FROM kafka_offsets WHERE kafka_life = 1"),
+            run.counters.partitions_started_over);
+  EXPECT_GT(run.counters.partitions_started_over, 0u);
+}
+
+// Kafka's "offset out of range" cannot tell a new topic that already holds more messages than
+// were read from the old one: a topic known to be new in this run (the embedded broker) starts
+// every partition's new life at once.
+TEST_F(PipelineTest, TopicNewInThisRunIsReadWhollyEvenWhenLongerThanTheOldOne) {
+  std::map<std::string, ExpectedPair> expected;
+  const Sequence first = make_sequence(0, 100, expected);
+  const Sequence second = make_sequence(100, 500, expected);
+  produce(broker_.bootstrap_servers(), first);
+  run_until_stored(first.messages.size(), "group-a");
+
+  kafka::EmbeddedBroker new_broker{kTopic, 3};
+  produce(new_broker.bootstrap_servers(), second);
+  const auto book = run_until_stored(second.messages.size(), "group-a",
+                                     new_broker.bootstrap_servers(), /*topic_starts_empty=*/true);
+
+  const auto all = merged(first.rows_by_pair, second.rows_by_pair);
+  expect_rows(all);
+  expect_book(book, all);
+}
+
+// The embedded broker keeps about 5 MiB per partition: messages written beyond that push out the
+// oldest, as retention would, before the next run reads them.
+TEST_F(PipelineTest, MessagesDeletedBeforeTheyWereReadAreCountedAsLostUpstream) {
+  std::map<std::string, ExpectedPair> expected;
+  const Sequence first = make_sequence(0, 100, expected);
+  produce(broker_.bootstrap_servers(), first);
+  run_until_stored(first.messages.size(), "group-a");
+
+  constexpr int kLargeMessages = 400;  // 64 KiB each, spread over every key: about 6 MiB each
+  Sequence large;
+  for (int i = 0; i < kLargeMessages; ++i) {
+    const std::vector<std::string> keys = {"BTC-USD", "ETH-USD", "LTC-USD", "bad"};
+    large.messages.emplace_back(keys[static_cast<std::size_t>(i) % keys.size()],
+                                std::string(64 * 1024, 'x'));
+  }
+  produce(broker_.bootstrap_servers(), large);
+  const auto run = run_until(
+      [](const auto& counters) { return counters.stored + counters.lost_upstream >= kLargeMessages; },
+      "group-a", broker_.bootstrap_servers());
+
+  EXPECT_GT(run.counters.lost_upstream, 0u);
+  EXPECT_EQ(run.counters.stored + run.counters.lost_upstream, std::uint64_t{kLargeMessages});
+  EXPECT_EQ(count("SELECT COUNT(*) FROM rejected_quotes WHERE payload_length = 65536"),
+            static_cast<std::int64_t>(run.counters.stored));
+}
+
+// An exception that escapes the event loop unwinds through the ingestor while its consumer is
+// in the group, with a batch in flight: destroying the consumer leaves the group, and its revoke
+// callback runs on the ingestor's members, which must all be alive then. Run under AddressSanitizer
+// by scripts/test (the "sanitized" suite).
+TEST_F(PipelineTest, ShutdownByAnExceptionEscapingTheLoopLosesAndDuplicatesNothing) {
+  std::map<std::string, ExpectedPair> expected;
+  const Sequence sequence = make_sequence(0, 3000, expected);
+  produce(broker_.bootstrap_servers(), sequence);
+  {
+    boost::asio::io_context io;
+    storage::sqlite::SqliteStore store{directory_ / "metrics.db"};
+    storage::StorageThread storage_thread{store};
+    metrics::Book book{kWindow};
+    pipeline::Ingestor ingestor{io,
+                                {.kafka = {.bootstrap_servers = broker_.bootstrap_servers(),
+                                           .group_id = "group-a",
+                                           .topic = kTopic},
+                                 .max_batch = 50},
+                                book,
+                                storage_thread};
+    ingestor.start();
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (ingestor.counters().accepted < 500 && std::chrono::steady_clock::now() < deadline) {
+      io.run_one_for(100ms);
+    }
+    ASSERT_GE(ingestor.counters().accepted, 500u);
+    boost::asio::post(io, [] { throw std::runtime_error{"escaped the loop"}; });
+    EXPECT_THROW(io.run_for(10s), std::runtime_error);
+  }
+  const auto already = static_cast<std::uint64_t>(count("SELECT COUNT(*) FROM crypto_metrics") +
+                                                  count("SELECT COUNT(*) FROM rejected_quotes"));
+  ASSERT_LT(already, sequence.messages.size()) << "the exception came too late to test anything";
+
+  const auto book = run_until_stored(sequence.messages.size() - already, "group-a");
+
+  expect_rows(sequence.rows_by_pair);
+  expect_book(book, sequence.rows_by_pair);
 }
 
 }  // namespace

@@ -451,6 +451,54 @@ TEST_F(SpoolingStoreTest, FailsWhenTheSpoolRefusesRowsAndRecovers) {
   EXPECT_EQ(store->status().spool_depth, 3u);
 }
 
+TEST_F(SpoolingStoreTest, AReplayedRowThatPostgresRefusesIsSetAsideAndTheSpoolDrains) {
+  const auto store = open_store();
+  server_->execute("ALTER TABLE crypto_metrics ADD CONSTRAINT no_eth CHECK (pair <> 'ETH-USD')");
+  server_->stop(StopMode::immediate);
+  store->write(batch_of(quote_rows(0, 10)));
+
+  server_->start();
+  drain(*store);
+
+  EXPECT_EQ(server_->query_value("SELECT count(*) FROM crypto_metrics"), "5");
+  EXPECT_EQ(server_->query_value("SELECT count(*) FROM rejected_quotes"), "5");
+  EXPECT_TRUE(store->status().ready);
+}
+
+// A role that may no longer write: waiting will not help, but nothing is lost either. The rows
+// wait in the spool, and /readyz says why.
+TEST_F(SpoolingStoreTest, WhilePostgresRefusesTheWorkRowsAreSpooledAndTheStoreIsNotReady) {
+  { const auto owner = open_store(); }
+  server_->execute(
+      "CREATE ROLE writer LOGIN PASSWORD 'writer';"
+      "GRANT USAGE, CREATE ON SCHEMA public TO writer;"
+      "GRANT ALL ON ALL TABLES IN SCHEMA public TO writer;"
+      "GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO writer");
+  SpoolingStore store{server_->connection_string() + " user=writer password=writer",
+                      "writer@test", spool_path(), kQuickPacing};
+  server_->execute("REVOKE INSERT ON crypto_metrics FROM writer");
+
+  store.write(batch_of(quote_rows(0, 4)));
+
+  const Status refused = store.status();
+  EXPECT_FALSE(refused.ready);
+  EXPECT_EQ(refused.state, "refused");
+  EXPECT_NE(refused.last_error.find("permission denied"), std::string::npos) << refused.last_error;
+  EXPECT_EQ(refused.spool_depth, 4u);
+
+  server_->execute("GRANT INSERT ON crypto_metrics TO writer");
+  drain(store);
+  EXPECT_EQ(server_->query_value("SELECT count(*) FROM crypto_metrics"), "4");
+}
+
+TEST_F(SpoolingStoreTest, AWrongPasswordAtStartIsRefused) {
+  server_->execute("CREATE ROLE starting_writer LOGIN PASSWORD 'right'");
+
+  EXPECT_THROW((SpoolingStore{server_->connection_string() + " user=starting_writer password=wrong",
+                              "starting_writer@test", spool_path(), kQuickPacing}),
+               postgres::Refused);
+}
+
 TEST_F(SpoolingStoreTest, StatusNeverShowsThePassword) {
   server_->stop(StopMode::immediate);
 

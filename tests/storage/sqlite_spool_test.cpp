@@ -56,7 +56,7 @@ TEST_F(SqliteSpoolTest, RemoveDeletesWhatWasReadAndTheNextReadGoesOn) {
   const std::optional<SpooledBatch> first = store_.read_oldest(2);
   ASSERT_TRUE(first.has_value());
 
-  store_.remove(*first);
+  store_.remove(*first, "{}");
 
   EXPECT_EQ(store_.depth(), 1u);
   const std::optional<SpooledBatch> next = store_.read_oldest(2);
@@ -71,9 +71,33 @@ TEST_F(SqliteSpoolTest, RemoveKeepsRowsWrittenAfterTheRead) {
   ASSERT_TRUE(read.has_value());
   store_.write(Batch{{quote_row("BTC-USD", 1)}, {rejected_row(2)}, {}});
 
-  store_.remove(*read);
+  store_.remove(*read, "{}");
 
   EXPECT_EQ(store_.depth(), 2u);
+}
+
+TEST_F(SqliteSpoolTest, RemoveSavesTheCheckpointWithTheDeletion) {
+  store_.write(Batch{{quote_row("BTC-USD", 0)}, {}, {}});
+  const std::optional<SpooledBatch> read = store_.read_oldest(10);
+  ASSERT_TRUE(read.has_value());
+
+  store_.remove(*read, R"({"holds":"row 0"})");
+
+  EXPECT_EQ(store_.depth(), 0u);
+  EXPECT_EQ(store_.load_checkpoint(), R"({"holds":"row 0"})");
+}
+
+// Rows of the partition's earlier life come first in the spool; what they reach is the later life.
+TEST_F(SqliteSpoolTest, OffsetsOfABatchReachTheLatestLifeOfEachPartition) {
+  QuoteRow later = quote_row("BTC-USD", 2, 0);
+  later.source.life = 1;
+  store_.write(Batch{{quote_row("BTC-USD", 900, 0), later}, {}, {}});
+
+  const std::optional<SpooledBatch> spooled = store_.read_oldest(10);
+
+  ASSERT_TRUE(spooled.has_value());
+  EXPECT_EQ(spooled->batch.offsets,
+            (std::vector<PartitionOffset>{{"crypto_prices", 0, 3, 1}}));
 }
 
 TEST_F(SqliteSpoolTest, DepthCountsQuotesAndRejections) {

@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "history_checks.h"
+#include "storage/migrations.h"
+#include "storage/sqlite/migration_runner.h"
 #include "sqlite_test_rows.h"
 #include "support/temp_dir.h"
 
@@ -142,6 +144,79 @@ TEST_F(SqliteStoreTest, OffsetsNeverMoveBackwards) {
 
   EXPECT_EQ(store.load_offsets("crypto_prices"),
             (std::vector<PartitionOffset>{{"crypto_prices", 0, 10}, {"crypto_prices", 1, 6}}));
+}
+
+// A partition that started over names new messages with the offsets of old ones.
+TEST_F(SqliteStoreTest, KeepsTheSameOffsetOfTwoLivesApart) {
+  SqliteStore store{path_};
+  QuoteRow earlier = quote_row("BTC-USD", 5);
+  QuoteRow later = quote_row("BTC-USD", 5);
+  later.source.life = 1;
+  later.metrics.count = 99;
+
+  store.write(Batch{{earlier}, {rejected_row(6)}, {{"crypto_prices", 0, 7}}});
+  RejectedRow rejected_later = rejected_row(6);
+  rejected_later.source.life = 1;
+  store.write(Batch{{later}, {rejected_later}, {{"crypto_prices", 0, 7, 1}}});
+
+  EXPECT_EQ(query_text(path_, "SELECT group_concat(kafka_life || ':' || quote_count) FROM "
+                              "(SELECT * FROM crypto_metrics ORDER BY id)"),
+            "0:6,1:99");
+  EXPECT_EQ(query_text(path_, "SELECT count(*) FROM rejected_quotes"), "2");
+  EXPECT_EQ(store.history("BTC-USD", 1, std::nullopt).at(0).source, later.source);
+}
+
+TEST_F(SqliteStoreTest, AnOffsetMovesBackOnlyIntoALaterLife) {
+  SqliteStore store{path_};
+
+  store.write(Batch{{}, {}, {{"crypto_prices", 0, 1000}}});
+  store.write(Batch{{}, {}, {{"crypto_prices", 0, 3, 1}}});
+  store.write(Batch{{}, {}, {{"crypto_prices", 0, 2000}}});
+
+  EXPECT_EQ(store.load_offsets("crypto_prices"),
+            (std::vector<PartitionOffset>{{"crypto_prices", 0, 3, 1}}));
+}
+
+TEST_F(SqliteStoreTest, KeepsTheFirst64KibOfARejectedPayloadWithItsLengthAndHash) {
+  SqliteStore store{path_};
+  const std::string payload(100'000, 'x');
+
+  store.write(Batch{{}, {RejectedRow::of(payload, "not JSON", {"t", 0, 1}, test_time(0))}, {}});
+
+  EXPECT_EQ(query_text(path_, "SELECT length(payload) || ' ' || payload_length || ' ' || "
+                              "payload_sha256 FROM rejected_quotes"),
+            "65536 100000 "
+            "d69e68988157833272305aaf21f453c800346e8a3640db6578e260215542e5d4");
+}
+
+TEST_F(SqliteStoreTest, UpgradesAStoreMadeBeforePartitionsHadLives) {
+  {
+    SQLite::Database database{path_, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE};
+    apply_migrations(database, sqlite_migrations().first(2));
+    database.exec(
+        "INSERT INTO crypto_metrics (pair, bid, ask, mid_price, spread, highest_bid, lowest_ask,"
+        " max_spread, moving_avg, quote_count, timestamp, kafka_topic, kafka_partition,"
+        " kafka_offset) VALUES ('BTC-USD', '1', '2', '1.5', '1', '1', '2', '1', '1.5', 1,"
+        " '2026-11-24T10:00:00.000000Z', 'crypto_prices', 0, 41);"
+        "INSERT INTO rejected_quotes (payload, reason, kafka_topic, kafka_partition,"
+        " kafka_offset, received_at) VALUES (X'6e6f74', 'not JSON', 'crypto_prices', 0, 42,"
+        " '2026-11-24T10:00:00.000000Z');"
+        "INSERT INTO kafka_offsets (kafka_topic, kafka_partition, next_offset, updated_at)"
+        " VALUES ('crypto_prices', 0, 43, '2026-11-24T10:00:00.000000Z')");
+  }
+
+  SqliteStore store{path_};
+
+  EXPECT_EQ(store.load_offsets("crypto_prices"),
+            (std::vector<PartitionOffset>{{"crypto_prices", 0, 43, 0}}));
+  EXPECT_EQ(store.history("BTC-USD", 1, std::nullopt).at(0).source,
+            (Source{"crypto_prices", 0, 41, 0}));
+  EXPECT_EQ(query_text(path_, "SELECT payload_length || ' ' || kafka_life FROM rejected_quotes"),
+            "3 0");
+  QuoteRow next_life = quote_row("BTC-USD", 41);
+  next_life.source.life = 1;
+  store.write(Batch{{next_life}, {}, {{"crypto_prices", 0, 42, 1}}});
+  EXPECT_EQ(query_text(path_, "SELECT count(*) FROM crypto_metrics"), "2");
 }
 
 TEST_F(SqliteStoreTest, WritesRowsAndOffsetsOfABatchTogether) {

@@ -51,9 +51,9 @@ inline QuoteRow quote_row(std::string pair, std::int64_t offset, std::int32_t pa
 
 inline RejectedRow rejected_row(std::int64_t offset, std::int32_t partition = 0,
                                 std::string topic = "crypto_prices") {
-  return RejectedRow{"{\"pair\":\"BTC-USD\",\"bid\":" + std::to_string(offset) + "}",
-                     "field ask is missing", Source{std::move(topic), partition, offset},
-                     test_time(offset)};
+  return RejectedRow::of("{\"pair\":\"BTC-USD\",\"bid\":" + std::to_string(offset) + "}",
+                         "field ask is missing", Source{std::move(topic), partition, offset},
+                         test_time(offset));
 }
 
 }  // namespace cryptometrics::storage

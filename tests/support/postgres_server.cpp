@@ -143,6 +143,17 @@ PostgresServer::PostgresServer(Durability durability) : data_{directory_ / "data
     throw std::runtime_error("PostgreSQL test server: cannot write " +
                              (data_ / "postgresql.conf").string());
   }
+  // The superuser the tests connect as needs no password; any other role must give its own, so
+  // that a test can see PostgreSQL refuse a wrong one.
+  std::ofstream access{data_ / "pg_hba.conf", std::ios::trunc};
+  access << "local all all trust\n"
+         << "host all postgres 127.0.0.1/32 trust\n"
+         << "host all all 127.0.0.1/32 scram-sha-256\n";
+  access.close();
+  if (!access) {
+    throw std::runtime_error("PostgreSQL test server: cannot write " +
+                             (data_ / "pg_hba.conf").string());
+  }
   for (int attempt = 1;; ++attempt) {
     port_ = free_port();
     try {

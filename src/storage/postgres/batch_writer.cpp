@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
+#include <span>
 #include <cstdint>
-#include <map>
 #include <pqxx/except>
 #include <pqxx/stream_to>
 #include <pqxx/subtransaction>
@@ -14,6 +15,10 @@
 #include <vector>
 
 #include "market/timestamp.h"
+#include "metrics/snapshot_json.h"
+#include "storage/postgres/one_line.h"
+#include "storage/postgres/refusal.h"
+#include "storage/postgres/unavailable.h"
 #include "storage/postgres/valid_utf8.h"
 
 namespace cryptometrics::storage::postgres {
@@ -29,16 +34,18 @@ constexpr const char* kCreateStagingTables =
     " ask NUMERIC NOT NULL, mid_price NUMERIC NOT NULL, spread NUMERIC NOT NULL,"
     " highest_bid NUMERIC NOT NULL, lowest_ask NUMERIC NOT NULL, max_spread NUMERIC NOT NULL,"
     " moving_avg NUMERIC NOT NULL, quote_count BIGINT NOT NULL, \"timestamp\" TIMESTAMPTZ NOT NULL,"
-    " kafka_topic TEXT NOT NULL, kafka_partition INTEGER NOT NULL, kafka_offset BIGINT NOT NULL"
+    " kafka_topic TEXT NOT NULL, kafka_partition INTEGER NOT NULL, kafka_offset BIGINT NOT NULL,"
+    " kafka_life INTEGER NOT NULL"
     ") ON COMMIT DELETE ROWS;"
     "CREATE TEMPORARY TABLE incoming_rejections ("
     " ordinal BIGINT GENERATED ALWAYS AS IDENTITY, payload BYTEA NOT NULL, reason TEXT NOT NULL,"
     " kafka_topic TEXT NOT NULL, kafka_partition INTEGER NOT NULL, kafka_offset BIGINT NOT NULL,"
-    " received_at TIMESTAMPTZ NOT NULL"
+    " received_at TIMESTAMPTZ NOT NULL, payload_length BIGINT NOT NULL, payload_sha256 TEXT NOT NULL,"
+    " kafka_life INTEGER NOT NULL"
     ") ON COMMIT DELETE ROWS";
 
 // The columns copied, in the order copy_quotes and store_rejections write them.
-constexpr std::array<const char*, 14> kQuoteColumns{"pair",
+constexpr std::array<const char*, 15> kQuoteColumns{"pair",
                                                     "bid",
                                                     "ask",
                                                     "mid_price",
@@ -51,25 +58,28 @@ constexpr std::array<const char*, 14> kQuoteColumns{"pair",
                                                     "\"timestamp\"",
                                                     "kafka_topic",
                                                     "kafka_partition",
-                                                    "kafka_offset"};
-constexpr std::array<const char*, 6> kRejectionColumns{
-    "payload", "reason", "kafka_topic", "kafka_partition", "kafka_offset", "received_at"};
+                                                    "kafka_offset",
+                                                    "kafka_life"};
+constexpr std::array<const char*, 9> kRejectionColumns{
+    "payload",      "reason",         "kafka_topic",    "kafka_partition", "kafka_offset",
+    "received_at", "payload_length", "payload_sha256", "kafka_life"};
 
 constexpr const char* kMoveQuotes =
     "INSERT INTO crypto_metrics (pair, bid, ask, mid_price, spread, highest_bid, lowest_ask,"
     " max_spread, moving_avg, quote_count, \"timestamp\", kafka_topic, kafka_partition,"
-    " kafka_offset)"
+    " kafka_offset, kafka_life)"
     " SELECT pair, bid, ask, mid_price, spread, highest_bid, lowest_ask, max_spread, moving_avg,"
-    " quote_count, \"timestamp\", kafka_topic, kafka_partition, kafka_offset"
+    " quote_count, \"timestamp\", kafka_topic, kafka_partition, kafka_offset, kafka_life"
     " FROM incoming_quotes ORDER BY ordinal"
-    " ON CONFLICT (kafka_topic, kafka_partition, kafka_offset) DO NOTHING";
+    " ON CONFLICT (kafka_topic, kafka_partition, kafka_life, kafka_offset) DO NOTHING";
 
 constexpr const char* kMoveRejections =
     "INSERT INTO rejected_quotes (payload, reason, kafka_topic, kafka_partition, kafka_offset,"
-    " received_at)"
-    " SELECT payload, reason, kafka_topic, kafka_partition, kafka_offset, received_at"
+    " received_at, payload_length, payload_sha256, kafka_life)"
+    " SELECT payload, reason, kafka_topic, kafka_partition, kafka_offset, received_at,"
+    " payload_length, payload_sha256, kafka_life"
     " FROM incoming_rejections ORDER BY ordinal"
-    " ON CONFLICT (kafka_topic, kafka_partition, kafka_offset) DO NOTHING";
+    " ON CONFLICT (kafka_topic, kafka_partition, kafka_life, kafka_offset) DO NOTHING";
 
 // bytea's hex input form: every byte survives COPY's text format, NUL and non-UTF-8 included.
 std::string bytea_hex(std::string_view bytes) {
@@ -85,7 +95,7 @@ std::string bytea_hex(std::string_view bytes) {
 }
 
 void copy_quotes(pqxx::transaction_base& transaction, const std::string& table,
-                 const std::vector<QuoteRow>& rows) {
+                 std::span<const QuoteRow> rows) {
   pqxx::stream_to copy{transaction, table, kQuoteColumns};
   for (const QuoteRow& row : rows) {
     const metrics::Snapshot& metrics = row.metrics;
@@ -94,7 +104,7 @@ void copy_quotes(pqxx::transaction_base& transaction, const std::string& table,
         metrics.mid_price.to_string(), metrics.spread.to_string(), metrics.highest_bid.to_string(),
         metrics.lowest_ask.to_string(), metrics.max_spread.to_string(),
         metrics.moving_avg.to_string(), metrics.count, market::format_rfc3339(metrics.timestamp),
-        valid_utf8(row.source.topic), row.source.partition, row.source.offset);
+        valid_utf8(row.source.topic), row.source.partition, row.source.offset, row.source.life);
   }
   copy.complete();
 }
@@ -103,7 +113,7 @@ void copy_quotes(pqxx::transaction_base& transaction, const std::string& table,
 // their rows go straight into crypto_metrics by COPY, as fast as PostgreSQL takes rows in. One
 // that does (a spool replayed again after a crash, a batch whose commit went unconfirmed) fails
 // that COPY on the unique key; it is undone, and the rows take the staging table instead.
-void store_quotes(pqxx::dbtransaction& transaction, const std::vector<QuoteRow>& rows) {
+void store_quotes(pqxx::dbtransaction& transaction, std::span<const QuoteRow> rows) {
   try {
     pqxx::subtransaction direct{transaction, "copy quotes"};
     copy_quotes(direct, "crypto_metrics", rows);
@@ -122,7 +132,9 @@ void store_rejections(pqxx::dbtransaction& transaction, const std::vector<Reject
     for (const RejectedRow& row : rows) {
       copy << std::make_tuple(bytea_hex(row.payload), valid_utf8(row.reason),
                               valid_utf8(row.source.topic), row.source.partition, row.source.offset,
-                              market::format_rfc3339(row.received_at));
+                              market::format_rfc3339(row.received_at),
+                              static_cast<std::int64_t>(row.payload_length), row.payload_sha256,
+                              row.source.life);
     }
     copy.complete();
   }
@@ -130,28 +142,47 @@ void store_rejections(pqxx::dbtransaction& transaction, const std::vector<Reject
 }
 
 // One statement for all partitions. A partition named twice would make ON CONFLICT DO UPDATE
-// touch its row twice, which PostgreSQL refuses, so each appears once with its highest offset.
+// touch its row twice, which PostgreSQL refuses, so each appears once, at its furthest. A stored
+// offset moves on within its life, or to a later life, never back.
 void advance_offsets(pqxx::transaction_base& transaction,
                      const std::vector<PartitionOffset>& offsets) {
-  std::map<std::pair<std::string, std::int32_t>, std::int64_t> highest;
-  for (const PartitionOffset& offset : offsets) {
-    auto [entry, inserted] =
-        highest.try_emplace({offset.topic, offset.partition}, offset.next_offset);
-    if (!inserted) {
-      entry->second = std::max(entry->second, offset.next_offset);
-    }
-  }
   std::string values;
-  for (const auto& [partition, next_offset] : highest) {
+  for (const PartitionOffset& offset : furthest_per_partition(offsets)) {
     values += values.empty() ? "(" : ", (";
-    values += transaction.quote(valid_utf8(partition.first)) + ", " +
-              std::to_string(partition.second) + ", " + std::to_string(next_offset) + ")";
+    values += transaction.quote(valid_utf8(offset.topic)) + ", " +
+              std::to_string(offset.partition) + ", " + std::to_string(offset.next_offset) +
+              ", " + std::to_string(offset.life) + ")";
   }
   transaction.exec0(
-      "INSERT INTO kafka_offsets (kafka_topic, kafka_partition, next_offset) VALUES " + values +
+      "INSERT INTO kafka_offsets (kafka_topic, kafka_partition, next_offset, kafka_life) VALUES " +
+      values +
       " ON CONFLICT (kafka_topic, kafka_partition) DO UPDATE"
-      " SET next_offset = GREATEST(kafka_offsets.next_offset, EXCLUDED.next_offset),"
-      " updated_at = now()");
+      " SET next_offset = EXCLUDED.next_offset, kafka_life = EXCLUDED.kafka_life,"
+      " updated_at = now()"
+      " WHERE (EXCLUDED.kafka_life, EXCLUDED.next_offset)"
+      " > (kafka_offsets.kafka_life, kafka_offsets.next_offset)");
+}
+
+// Stores `rows` in a savepoint; when PostgreSQL refuses them for the data of some, halves them
+// until each refused row stands alone, and adds those to `refused`.
+void store_quotes_isolating(pqxx::dbtransaction& transaction, std::span<const QuoteRow> rows,
+                            std::vector<RefusedQuote>& refused) {
+  if (rows.empty()) return;
+  try {
+    pqxx::subtransaction attempt{transaction, "isolate refused quotes"};
+    store_quotes(attempt, rows);
+    attempt.commit();
+  } catch (const pqxx::sql_error& error) {
+    if (!refuses_row(error)) throw;
+    if (rows.size() == 1) {
+      refused.push_back(
+          {rows.front(), "SQLSTATE " + sqlstate_of(error) + ": " + one_line(error.what())});
+      return;
+    }
+    const std::size_t half = rows.size() / 2;
+    store_quotes_isolating(transaction, rows.first(half), refused);
+    store_quotes_isolating(transaction, rows.subspan(half), refused);
+  }
 }
 
 }  // namespace
@@ -170,6 +201,27 @@ void write_batch(pqxx::dbtransaction& transaction, const Batch& batch) {
   if (!batch.offsets.empty()) {
     advance_offsets(transaction, batch.offsets);
   }
+}
+
+std::vector<RefusedQuote> write_batch_setting_aside_refused(pqxx::dbtransaction& transaction,
+                                                            const Batch& batch) {
+  std::vector<RefusedQuote> refused;
+  store_quotes_isolating(transaction, batch.quotes, refused);
+  std::vector<RejectedRow> rejections = batch.rejections;
+  const auto now = std::chrono::time_point_cast<std::chrono::microseconds>(
+      std::chrono::system_clock::now());
+  for (const RefusedQuote& quote : refused) {
+    rejections.push_back(RejectedRow::of(metrics::snapshot_json(quote.row.metrics).dump(),
+                                         "PostgreSQL refused the row: " + quote.reason,
+                                         quote.row.source, now));
+  }
+  if (!rejections.empty()) {
+    store_rejections(transaction, rejections);
+  }
+  if (!batch.offsets.empty()) {
+    advance_offsets(transaction, batch.offsets);
+  }
+  return refused;
 }
 
 }  // namespace cryptometrics::storage::postgres

@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdint>
 #include <limits>
 #include <pqxx/pqxx>
@@ -19,6 +18,8 @@
 #include "storage/postgres/batch_writer.h"
 #include "storage/postgres/connection_defaults.h"
 #include "storage/postgres/migration_runner.h"
+#include "storage/postgres/one_line.h"
+#include "storage/postgres/refusal.h"
 
 namespace cryptometrics::storage::postgres {
 namespace {
@@ -60,32 +61,14 @@ constexpr const char* kSelectHistory =
     "SELECT c.pair, c.bid, c.ask, c.mid_price, c.spread, c.highest_bid, c.lowest_ask,"
     " c.max_spread, c.moving_avg, c.quote_count,"
     " to_char(c.\"timestamp\" AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
-    " c.kafka_topic, c.kafka_partition, c.kafka_offset"
+    " c.kafka_topic, c.kafka_partition, c.kafka_offset, c.kafka_life"
     " FROM crypto_metrics c"
     " WHERE c.pair >= $1 AND c.pair <= $1 AND c.\"timestamp\" >= $2::timestamptz"
     " ORDER BY c.pair DESC, c.id DESC LIMIT $3";
 
 constexpr const char* kSelectOffsets =
-    "SELECT kafka_partition, next_offset FROM kafka_offsets WHERE kafka_topic = $1"
+    "SELECT kafka_partition, next_offset, kafka_life FROM kafka_offsets WHERE kafka_topic = $1"
     " ORDER BY kafka_partition";
-
-// libpq's messages span lines ("...failed: Connection refused\n\tIs the server running...").
-std::string one_line(std::string_view text) {
-  std::string line;
-  bool blank = false;
-  for (const char c : text) {
-    if (std::isspace(static_cast<unsigned char>(c)) != 0) {
-      blank = !line.empty();
-      continue;
-    }
-    if (blank) {
-      line += ' ';
-      blank = false;
-    }
-    line += c;
-  }
-  return line;
-}
 
 // libpq quotes the offending part of a connection string it cannot parse, and that part may be
 // the password, so such messages are not passed on.
@@ -154,6 +137,7 @@ QuoteRow quote_row_of(const pqxx::row& row) {
   if (!row[11].is_null()) quote.source.topic = row[11].c_str();
   if (!row[12].is_null()) quote.source.partition = row[12].as<std::int32_t>();
   if (!row[13].is_null()) quote.source.offset = row[13].as<std::int64_t>();
+  quote.source.life = row[14].as<Life>();
   return quote;
 }
 
@@ -190,11 +174,29 @@ void PostgresStore::write(const Batch& batch) {
   }
   const std::string what = "writing " + std::to_string(batch.quotes.size()) + " quotes, " +
                            std::to_string(batch.rejections.size()) + " rejections";
-  attempt(what, [&batch](Session& session) {
-    pqxx::work transaction{session.connection, "write batch"};
-    write_batch(transaction, batch);
-    transaction.commit();
-  });
+  try {
+    attempt(what, [&batch](Session& session) {
+      pqxx::work transaction{session.connection, "write batch"};
+      write_batch(transaction, batch);
+      transaction.commit();
+    });
+  } catch (const RowRefused&) {
+    // Retrying the batch would fail the same way for ever: the refused rows are set aside.
+    std::vector<RefusedQuote> refused;
+    attempt(what + ", setting aside the rows PostgreSQL refuses", [&](Session& session) {
+      pqxx::work transaction{session.connection, "write batch, setting aside refused rows"};
+      refused = write_batch_setting_aside_refused(transaction, batch);
+      transaction.commit();
+    });
+    for (const RefusedQuote& quote : refused) {
+      const Source& source = quote.row.source;
+      spdlog::error(
+          "PostgreSQL {} refused the row of {} from {}[{}] offset {} (life {}): {}; it is kept in "
+          "rejected_quotes instead",
+          description_, quote.row.metrics.pair, source.topic, source.partition, source.offset,
+          source.life, quote.reason);
+    }
+  }
   rows_stored_ += batch.messages();
 }
 
@@ -230,7 +232,7 @@ std::vector<PartitionOffset> PostgresStore::load_offsets(std::string_view topic)
     pqxx::read_transaction transaction{session.connection, "load offsets"};
     for (const auto& row : transaction.exec_params(kSelectOffsets, std::string{topic})) {
       offsets.push_back(PartitionOffset{std::string{topic}, row[0].as<std::int32_t>(),
-                                        row[1].as<std::int64_t>()});
+                                        row[1].as<std::int64_t>(), row[2].as<Life>()});
     }
   });
   return offsets;
@@ -277,10 +279,16 @@ void PostgresStore::attempt(std::string_view what, const std::function<void(Sess
     const bool connection_open = session_ == nullptr || session_->connection.is_open();
     last_error_ =
         "PostgreSQL " + description_ + ": " + std::string{doing} + ": " + one_line(error.what());
+    // Before unavailability: a connection refused for its settings leaves no connection either.
+    if (const auto refusal = refusal_of(error)) {
+      if (!connection_open) session_.reset();
+      throw Refused{*refusal, last_error_};
+    }
     if (means_unavailable(error, connection_open)) {
       session_.reset();
       throw Unavailable{last_error_};
     }
+    if (refuses_row(error)) throw RowRefused{last_error_};
     throw std::runtime_error{last_error_};
   }
 }

@@ -15,7 +15,9 @@ namespace cryptometrics::storage::postgres {
 
 // Storage in PostgreSQL. Connects on first use and again after a connection broke; the first
 // connection applies the migrations. Batches go through COPY. Throws Unavailable when PostgreSQL
-// cannot be reached (see unavailable.h), and other exceptions for errors about the data.
+// cannot be reached (see unavailable.h), Refused when it refuses this service (refusal.h), and
+// other exceptions when it refuses the work otherwise (the schema, the migrations). A quote it
+// refuses for its data is stored as a rejection with its reason: no row can stop the others.
 class PostgresStore final : public Storage {
  public:
   // `connection_string` is libpq's (key=value or URI) and holds the password: it is never logged

@@ -20,6 +20,14 @@ bool is_unavailable_state(std::string_view sqlstate) {
 
 }  // namespace
 
+std::string sqlstate_of(const std::exception& error) {
+  const auto* sql_error = dynamic_cast<const pqxx::sql_error*>(&error);
+  if (sql_error == nullptr) return {};
+  if (!sql_error->sqlstate().empty()) return sql_error->sqlstate();
+  if (dynamic_cast<const pqxx::insufficient_privilege*>(&error) != nullptr) return "42501";
+  return {};
+}
+
 bool means_unavailable(const std::exception& error, bool connection_open) {
   if (!connection_open) {
     return dynamic_cast<const pqxx::failure*>(&error) != nullptr;
@@ -28,8 +36,7 @@ bool means_unavailable(const std::exception& error, bool connection_open) {
       dynamic_cast<const pqxx::in_doubt_error*>(&error) != nullptr) {
     return true;
   }
-  const auto* sql_error = dynamic_cast<const pqxx::sql_error*>(&error);
-  return sql_error != nullptr && is_unavailable_state(sql_error->sqlstate());
+  return is_unavailable_state(sqlstate_of(error));
 }
 
 }  // namespace cryptometrics::storage::postgres

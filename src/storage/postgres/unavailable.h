@@ -2,6 +2,7 @@
 
 #include <exception>
 #include <stdexcept>
+#include <string>
 
 namespace cryptometrics::storage::postgres {
 
@@ -13,6 +14,10 @@ class Unavailable : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// The SQLSTATE of `error`, thrown by libpqxx; empty when it has none. libpqxx 6.4 leaves it empty
+// in some of its own exception classes (insufficient_privilege, ...): their class tells it.
+std::string sqlstate_of(const std::exception& error);
 
 // Whether `error`, thrown by libpqxx, says PostgreSQL is unavailable in the sense above.
 // `connection_open` is whether the connection still works after the error: any failure that

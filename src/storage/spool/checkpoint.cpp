@@ -1,6 +1,7 @@
 #include "storage/spool/checkpoint.h"
 
 #include <algorithm>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -25,10 +26,13 @@ Checkpoint Checkpoint::decode(std::string_view text) {
       checkpoint.histories_[pair] = std::move(history);
     }
     for (const json& entry : document.at("offsets")) {
-      checkpoint.offsets_[{entry.at("topic").get<std::string>(),
-                           entry.at("partition").get<std::int32_t>()}] =
-          entry.at("next_offset").get<std::int64_t>();
+      // Checkpoints saved before partitions had lives hold those of life 0.
+      checkpoint.offsets_.push_back({entry.at("topic").get<std::string>(),
+                                     entry.at("partition").get<std::int32_t>(),
+                                     entry.at("next_offset").get<std::int64_t>(),
+                                     entry.value("life", Life{0})});
     }
+    checkpoint.offsets_ = furthest_per_partition(std::move(checkpoint.offsets_));
     return checkpoint;
   } catch (const json::exception& error) {
     throw std::runtime_error(std::string{"not a PostgreSQL checkpoint: "} + error.what());
@@ -46,10 +50,11 @@ std::string Checkpoint::encode() const {
         {{"latest", metrics::snapshot_json(history.latest)}, {"recent_mid_prices", mids}});
   }
   json offsets = json::array();
-  for (const auto& [partition, next_offset] : offsets_) {
-    offsets.push_back({{"topic", partition.first},
-                       {"partition", partition.second},
-                       {"next_offset", next_offset}});
+  for (const PartitionOffset& offset : offsets_) {
+    offsets.push_back({{"topic", offset.topic},
+                       {"partition", offset.partition},
+                       {"next_offset", offset.next_offset},
+                       {"life", offset.life}});
   }
   return json{{"window", window_}, {"histories", histories}, {"offsets", offsets}}.dump();
 }
@@ -63,10 +68,9 @@ void Checkpoint::reset_histories(const std::vector<metrics::History>& histories)
 
 void Checkpoint::reset_offsets(std::string_view topic,
                                const std::vector<PartitionOffset>& offsets) {
-  std::erase_if(offsets_, [topic](const auto& entry) { return entry.first.first == topic; });
-  for (const PartitionOffset& offset : offsets) {
-    offsets_[{offset.topic, offset.partition}] = offset.next_offset;
-  }
+  std::erase_if(offsets_, [topic](const auto& offset) { return offset.topic == topic; });
+  offsets_.insert(offsets_.end(), offsets.begin(), offsets.end());
+  offsets_ = furthest_per_partition(std::move(offsets_));
 }
 
 void Checkpoint::apply(const Batch& batch) {
@@ -79,12 +83,9 @@ void Checkpoint::apply(const Batch& batch) {
       mids.erase(mids.begin(), mids.end() - static_cast<std::ptrdiff_t>(window_));
     }
   }
-  for (const PartitionOffset& offset : batch.offsets) {
-    auto [entry, inserted] =
-        offsets_.try_emplace({offset.topic, offset.partition}, offset.next_offset);
-    if (!inserted) {
-      entry->second = std::max(entry->second, offset.next_offset);
-    }
+  if (!batch.offsets.empty()) {
+    offsets_.insert(offsets_.end(), batch.offsets.begin(), batch.offsets.end());
+    offsets_ = furthest_per_partition(std::move(offsets_));
   }
 }
 
@@ -99,11 +100,8 @@ std::vector<metrics::History> Checkpoint::histories() const {
 
 std::vector<PartitionOffset> Checkpoint::offsets(std::string_view topic) const {
   std::vector<PartitionOffset> offsets;
-  for (const auto& [partition, next_offset] : offsets_) {
-    if (partition.first == topic) {
-      offsets.push_back({partition.first, partition.second, next_offset});
-    }
-  }
+  std::copy_if(offsets_.begin(), offsets_.end(), std::back_inserter(offsets),
+               [topic](const auto& offset) { return offset.topic == topic; });
   return offsets;
 }
 

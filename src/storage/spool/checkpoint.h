@@ -5,7 +5,6 @@
 #include <map>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include "metrics/snapshot.h"
@@ -44,7 +43,7 @@ class Checkpoint {
  private:
   std::size_t window_ = 0;
   std::map<std::string, metrics::History, std::less<>> histories_;
-  std::map<std::pair<std::string, std::int32_t>, std::int64_t> offsets_;
+  std::vector<PartitionOffset> offsets_;  // one per partition, by topic and partition
 };
 
 }  // namespace cryptometrics::storage::spool

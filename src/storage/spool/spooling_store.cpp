@@ -13,24 +13,6 @@
 namespace cryptometrics::storage::spool {
 namespace {
 
-// Per partition, the further of the two.
-std::vector<PartitionOffset> furthest_offsets(std::vector<PartitionOffset> stored,
-                                              const std::vector<PartitionOffset>& spooled) {
-  for (const PartitionOffset& offset : spooled) {
-    const auto same = std::find_if(stored.begin(), stored.end(), [&offset](const auto& known) {
-      return known.topic == offset.topic && known.partition == offset.partition;
-    });
-    if (same == stored.end()) {
-      stored.push_back(offset);
-    } else {
-      same->next_offset = std::max(same->next_offset, offset.next_offset);
-    }
-  }
-  std::sort(stored.begin(), stored.end(),
-            [](const auto& a, const auto& b) { return a.partition < b.partition; });
-  return stored;
-}
-
 // How often, at most, the checkpoint is saved while PostgreSQL takes batches. A lag only makes
 // a start while PostgreSQL is down read a little more again from Kafka.
 constexpr std::chrono::seconds kCheckpointInterval{1};
@@ -87,8 +69,7 @@ void SpoolingStore::write(const Batch& batch) {
     } catch (const postgres::Unavailable& error) {
       mark_down(error);
     } catch (const std::exception& error) {
-      last_error_ = error.what();
-      throw;
+      mark_refusing(error);
     }
   }
   spool(batch);
@@ -136,7 +117,10 @@ std::vector<PartitionOffset> SpoolingStore::load_offsets(std::string_view topic)
       mark_down(error);
     }
   }
-  return furthest_offsets(postgres_state_.offsets(topic), spool_.load_offsets(topic));
+  std::vector<PartitionOffset> offsets = postgres_state_.offsets(topic);
+  const std::vector<PartitionOffset> spooled = spool_.load_offsets(topic);
+  offsets.insert(offsets.end(), spooled.begin(), spooled.end());
+  return furthest_per_partition(std::move(offsets));
 }
 
 Status SpoolingStore::status() const {
@@ -151,9 +135,15 @@ Status SpoolingStore::status() const {
     status.last_error = spool_error_;
     return status;
   }
+  status.last_error = last_error_;
+  if (refusing_) {
+    // Nothing is lost, but nothing reaches PostgreSQL until an operator steps in.
+    status.ready = false;
+    status.state = "refused";
+    return status;
+  }
   status.ready = true;
   status.state = postgres_up_ && spool_depth_ == 0 ? "ok" : "spooling";
-  status.last_error = last_error_;
   return status;
 }
 
@@ -179,10 +169,7 @@ bool SpoolingStore::reconnect() {
     spdlog::debug("{}; next attempt in {} ms", last_error_, wait.count());
     return false;
   } catch (const std::exception& error) {
-    // It answers but refuses the migrations: an operator has to step in, so say it loudly.
-    last_error_ = error.what();
-    const auto wait = retry_later();
-    spdlog::error("{}; next attempt in {} ms", last_error_, wait.count());
+    mark_refusing(error);
     return false;
   }
   mark_up();
@@ -209,32 +196,48 @@ void SpoolingStore::spool(const Batch& batch) {
 }
 
 std::optional<std::chrono::steady_clock::time_point> SpoolingStore::replay_batch() {
-  try {
-    const auto spooled = spool_.read_oldest(pacing_.replay_batch_rows);
-    if (!spooled) {
-      report_drained();
-      return std::nullopt;
-    }
-    postgres_.write(spooled->batch);
-    committed(spooled->batch);
-    // Only now: a crash before this line replays the batch again, and ON CONFLICT skips it.
-    spool_.remove(*spooled);
-    const std::size_t rows = spooled->batch.messages();
-    replayed_rows_ += rows;
-    rows_.replayed += rows;
-    spool_depth_ -= std::min(rows, spool_depth_);
-  } catch (const postgres::Unavailable& error) {
-    mark_down(error);
-    return next_attempt_;
-  } catch (const std::exception& error) {
-    // PostgreSQL refused the rows, or the spool could not read or delete them. They stay
-    // spooled, and the attempt is repeated later, in case the cause gets fixed.
+  // The spool could not read or delete rows: they stay spooled, and the attempt is repeated
+  // later, in case the cause gets fixed.
+  const auto spool_failed = [this](const std::exception& error) {
     last_error_ = error.what();
     const auto wait = retry_later();
     spdlog::error("replaying spool {}: {}; next attempt in {} ms", spool_path_.string(),
                   last_error_, wait.count());
     return next_attempt_;
+  };
+  std::optional<sqlite::SpooledBatch> spooled;
+  try {
+    spooled = spool_.read_oldest(pacing_.replay_batch_rows);
+  } catch (const std::exception& error) {
+    return spool_failed(error);
   }
+  if (!spooled) {
+    report_drained();
+    return std::nullopt;
+  }
+  try {
+    postgres_.write(spooled->batch);
+  } catch (const postgres::Unavailable& error) {
+    mark_down(error);
+    return next_attempt_;
+  } catch (const std::exception& error) {
+    mark_refusing(error);
+    return next_attempt_;
+  }
+  postgres_state_.apply(spooled->batch);
+  try {
+    // Only now: a crash before this line replays the batch again, and ON CONFLICT skips it. The
+    // rows leave the spool together with a checkpoint that holds them: a start while PostgreSQL
+    // is down then finds every row either in the spool or in the checkpoint.
+    spool_.remove(*spooled, postgres_state_.encode());
+  } catch (const std::exception& error) {
+    return spool_failed(error);
+  }
+  checkpoint_saved_ = Clock::now();
+  const std::size_t rows = spooled->batch.messages();
+  replayed_rows_ += rows;
+  rows_.replayed += rows;
+  spool_depth_ -= std::min(rows, spool_depth_);
   backoff_.reset();
   // The estimate never counts fewer rows than the spool holds, so 0 means empty.
   if (spool_depth_ == 0) {
@@ -252,6 +255,7 @@ std::optional<std::chrono::steady_clock::time_point> SpoolingStore::replay_batch
 
 void SpoolingStore::mark_up() {
   postgres_up_ = true;
+  refusing_ = false;
   next_attempt_ = {};
   replayed_rows_ = 0;
   replay_started_ = replay_reported_ = Clock::now();
@@ -271,7 +275,18 @@ void SpoolingStore::mark_down(const postgres::Unavailable& error) {
     save_checkpoint();
   }
   postgres_up_ = false;
+  refusing_ = false;
   retry_later();
+}
+
+void SpoolingStore::mark_refusing(const std::exception& error) {
+  last_error_ = error.what();
+  if (postgres_up_) save_checkpoint();
+  postgres_up_ = false;
+  refusing_ = true;
+  const auto wait = retry_later();
+  spdlog::error("{}; spooling to {} meanwhile ({} rows wait), next attempt in {} ms", last_error_,
+                spool_path_.string(), spool_depth_, wait.count());
 }
 
 // The wait starts over only once a write or replay succeeded, not on reconnecting: a server

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "storage/postgres/postgres_store.h"
+#include "storage/postgres/refusal.h"
 #include "storage/spool/backoff.h"
 #include "storage/spool/checkpoint.h"
 #include "storage/sqlite/sqlite_store.h"
@@ -36,8 +37,9 @@ class SpoolingStore final : public Storage {
  public:
   // Opens (creating) the spool at `spool_path` and connects to PostgreSQL, applying its
   // migrations. PostgreSQL being unavailable is no error: the store then spools from the first
-  // batch, and says so in the log. Throws when the spool cannot be opened, and when PostgreSQL
-  // answers but refuses the migrations or the connection settings are malformed.
+  // batch, and says so in the log. Throws when the spool cannot be opened, postgres::Refused when
+  // PostgreSQL refuses this service (authentication, database, permission), and other
+  // exceptions when it answers but refuses the migrations or the settings are malformed.
   SpoolingStore(std::string connection_string, std::string description,
                 std::filesystem::path spool_path, Pacing pacing = {});
   ~SpoolingStore() override;
@@ -45,8 +47,8 @@ class SpoolingStore final : public Storage {
   SpoolingStore(const SpoolingStore&) = delete;
   SpoolingStore& operator=(const SpoolingStore&) = delete;
 
-  // Durable once in PostgreSQL or in the spool; throws when the spool fails too (a full disk),
-  // or when PostgreSQL refuses the batch itself.
+  // Durable once in PostgreSQL or in the spool; throws when the spool fails too (a full disk).
+  // Rows that PostgreSQL refuses for their data are stored as rejections (PostgresStore).
   void write(const Batch& batch) override;
   std::vector<metrics::History> load_histories(std::size_t window) override;
   std::vector<QuoteRow> history(const std::string& pair, std::size_t limit,
@@ -65,6 +67,9 @@ class SpoolingStore final : public Storage {
   std::optional<Clock::time_point> replay_batch();
   void mark_up();
   void mark_down(const postgres::Unavailable& error);
+  // PostgreSQL answers but refuses the work (a password, a grant, the schema): batches are
+  // spooled as while it is down, and the error is logged at every attempt until it is fixed.
+  void mark_refusing(const std::exception& error);
   // Schedules the next attempt after a failure; returns the wait.
   std::chrono::milliseconds retry_later();
   // Takes in a batch PostgreSQL committed.
@@ -79,6 +84,7 @@ class SpoolingStore final : public Storage {
   Backoff backoff_;
 
   bool postgres_up_ = false;
+  bool refusing_ = false;  // PostgreSQL's last answer was a refusal (mark_refusing)
   Clock::time_point next_attempt_{};
   std::size_t spool_depth_ = 0;  // may count a row the spool skipped as already held
   std::string last_error_;

@@ -8,7 +8,6 @@
 #include <chrono>
 #include <exception>
 #include <limits>
-#include <map>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -29,28 +28,34 @@ constexpr int kBusyTimeoutMs = 5000;
 // The columns read_quote and read_rejection expect, the row's id first.
 constexpr std::string_view kQuoteColumns =
     "id, pair, bid, ask, mid_price, spread, highest_bid, lowest_ask, max_spread, moving_avg,"
-    " quote_count, timestamp, kafka_topic, kafka_partition, kafka_offset";
+    " quote_count, timestamp, kafka_topic, kafka_partition, kafka_offset, kafka_life";
 constexpr int kMidPriceColumn = 4;
 constexpr std::string_view kRejectionColumns =
-    "id, payload, reason, kafka_topic, kafka_partition, kafka_offset, received_at";
+    "id, payload, reason, kafka_topic, kafka_partition, kafka_offset, received_at,"
+    " payload_length, payload_sha256, kafka_life";
 
 constexpr const char* kInsertQuote =
     "INSERT INTO crypto_metrics (pair, bid, ask, mid_price, spread, highest_bid, lowest_ask,"
-    " max_spread, moving_avg, quote_count, timestamp, kafka_topic, kafka_partition, kafka_offset)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
-    " ON CONFLICT (kafka_topic, kafka_partition, kafka_offset) DO NOTHING";
+    " max_spread, moving_avg, quote_count, timestamp, kafka_topic, kafka_partition, kafka_offset,"
+    " kafka_life)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+    " ON CONFLICT (kafka_topic, kafka_partition, kafka_life, kafka_offset) DO NOTHING";
 
 constexpr const char* kInsertRejection =
     "INSERT INTO rejected_quotes (payload, reason, kafka_topic, kafka_partition, kafka_offset,"
-    " received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-    " ON CONFLICT (kafka_topic, kafka_partition, kafka_offset) DO NOTHING";
+    " received_at, payload_length, payload_sha256, kafka_life)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+    " ON CONFLICT (kafka_topic, kafka_partition, kafka_life, kafka_offset) DO NOTHING";
 
+// A partition's stored offset moves on within its life, or to a later life, never back.
 constexpr const char* kAdvanceOffset =
-    "INSERT INTO kafka_offsets (kafka_topic, kafka_partition, next_offset, updated_at)"
-    " VALUES (?1, ?2, ?3, ?4)"
+    "INSERT INTO kafka_offsets (kafka_topic, kafka_partition, next_offset, updated_at, kafka_life)"
+    " VALUES (?1, ?2, ?3, ?4, ?5)"
     " ON CONFLICT (kafka_topic, kafka_partition) DO UPDATE"
-    " SET next_offset = excluded.next_offset, updated_at = excluded.updated_at"
-    " WHERE excluded.next_offset > kafka_offsets.next_offset";
+    " SET next_offset = excluded.next_offset, kafka_life = excluded.kafka_life,"
+    " updated_at = excluded.updated_at"
+    " WHERE (excluded.kafka_life, excluded.next_offset)"
+    " > (kafka_offsets.kafka_life, kafka_offsets.next_offset)";
 
 // Hops from one pair to the next through the (pair, id) index instead of scanning every row.
 constexpr const char* kSelectPairs =
@@ -62,7 +67,7 @@ constexpr const char* kSelectPairs =
     " SELECT pair FROM pairs WHERE pair IS NOT NULL";
 
 constexpr const char* kSelectOffsetsOfTopic =
-    "SELECT kafka_partition, next_offset FROM kafka_offsets WHERE kafka_topic = ?1"
+    "SELECT kafka_partition, next_offset, kafka_life FROM kafka_offsets WHERE kafka_topic = ?1"
     " ORDER BY kafka_partition";
 
 std::string select_sql(std::string_view columns, std::string_view rest) {
@@ -113,6 +118,7 @@ void insert(SQLite::Statement& statement, const QuoteRow& row) {
   insert->bind(12, row.source.topic);
   insert->bind(13, row.source.partition);
   insert->bind(14, row.source.offset);
+  insert->bind(15, row.source.life);
   insert->exec();
 }
 
@@ -124,6 +130,9 @@ void insert(SQLite::Statement& statement, const RejectedRow& row) {
   insert->bind(4, row.source.partition);
   insert->bind(5, row.source.offset);
   insert->bind(6, market::format_rfc3339(row.received_at));
+  insert->bind(7, static_cast<std::int64_t>(row.payload_length));
+  insert->bind(8, row.payload_sha256);
+  insert->bind(9, row.source.life);
   insert->exec();
 }
 
@@ -134,6 +143,7 @@ void advance(SQLite::Statement& statement, const PartitionOffset& offset,
   advance->bind(2, offset.partition);
   advance->bind(3, offset.next_offset);
   advance->bind(4, updated_at);
+  advance->bind(5, offset.life);
   advance->exec();
 }
 
@@ -158,14 +168,18 @@ QuoteRow read_quote(const RowReader& row) {
   metrics.moving_avg = row.decimal(9);
   metrics.count = row.integer(10);
   metrics.timestamp = row.timestamp(11);
-  quote.source = Source{row.text(12), row.int32(13), row.integer(14)};
+  quote.source = Source{row.text(12), row.int32(13), row.integer(14), row.int32(15)};
   return quote;
 }
 
 // Columns as in kRejectionColumns.
 RejectedRow read_rejection(const RowReader& row) {
-  return RejectedRow{row.blob(1), row.text(2), Source{row.text(3), row.int32(4), row.integer(5)},
-                     row.timestamp(6)};
+  return RejectedRow{.payload = row.blob(1),
+                     .reason = row.text(2),
+                     .source = Source{row.text(3), row.int32(4), row.integer(5), row.int32(9)},
+                     .received_at = row.timestamp(6),
+                     .payload_length = static_cast<std::uint64_t>(row.integer(7)),
+                     .payload_sha256 = row.text(8)};
 }
 
 void configure(SQLite::Database& database) {
@@ -177,6 +191,16 @@ void configure(SQLite::Database& database) {
   database.exec("PRAGMA synchronous = FULL");
   database.exec("PRAGMA foreign_keys = OFF");
   database.setBusyTimeout(kBusyTimeoutMs);
+}
+
+void write_checkpoint(SQLite::Database& database, const std::string& state) {
+  SQLite::Statement save{database,
+                         "INSERT INTO postgres_checkpoint (id, state, saved_at) VALUES (1, ?, ?) "
+                         "ON CONFLICT (id) DO UPDATE SET state = excluded.state, "
+                         "saved_at = excluded.saved_at"};
+  save.bind(1, state);
+  save.bind(2, now_rfc3339());
+  save.exec();
 }
 
 std::string failure(const std::filesystem::path& path, const std::string& doing,
@@ -326,7 +350,8 @@ std::vector<PartitionOffset> SqliteStore::load_offsets(std::string_view topic) {
     std::vector<PartitionOffset> offsets;
     while (select->executeStep()) {
       offsets.push_back(PartitionOffset{std::string{topic}, select->getColumn(0).getInt(),
-                                        select->getColumn(1).getInt64()});
+                                        select->getColumn(1).getInt64(),
+                                        select->getColumn(2).getInt()});
     }
     return offsets;
   } catch (const std::exception& error) {
@@ -348,10 +373,9 @@ Status SqliteStore::status() const {
 std::optional<SpooledBatch> SqliteStore::read_oldest(std::size_t limit) {
   try {
     SpooledBatch spooled;
-    std::map<std::pair<std::string, std::int32_t>, std::int64_t> reached;
+    std::vector<PartitionOffset> reached;
     const auto reach = [&reached](const Source& source) {
-      std::int64_t& next = reached[{source.topic, source.partition}];
-      next = std::max(next, source.offset + 1);
+      reached.push_back({source.topic, source.partition, source.offset + 1, source.life});
     };
     {
       Reset select{statements_->select_oldest_quotes};
@@ -376,21 +400,19 @@ std::optional<SpooledBatch> SqliteStore::read_oldest(std::size_t limit) {
     if (spooled.batch.empty()) {
       return std::nullopt;
     }
-    for (const auto& [partition, next_offset] : reached) {
-      spooled.batch.offsets.push_back(
-          PartitionOffset{partition.first, partition.second, next_offset});
-    }
+    spooled.batch.offsets = furthest_per_partition(std::move(reached));
     return spooled;
   } catch (const std::exception& error) {
     throw std::runtime_error(failure(path_, "reading the oldest rows", error));
   }
 }
 
-void SqliteStore::remove(const SpooledBatch& spooled) {
+void SqliteStore::remove(const SpooledBatch& spooled, const std::string& checkpoint) {
   try {
     SQLite::Transaction transaction{*database_, SQLite::TransactionBehavior::IMMEDIATE};
     delete_through(statements_->delete_quotes_through, spooled.last_quote_id);
     delete_through(statements_->delete_rejections_through, spooled.last_rejection_id);
+    write_checkpoint(*database_, checkpoint);
     transaction.commit();
   } catch (const std::exception& error) {
     throw std::runtime_error(
@@ -403,15 +425,7 @@ void SqliteStore::remove(const SpooledBatch& spooled) {
 
 void SqliteStore::save_checkpoint(const std::string& state) {
   try {
-    SQLite::Statement save{*database_,
-                           "INSERT INTO postgres_checkpoint (id, state, saved_at) VALUES (1, ?, ?) "
-                           "ON CONFLICT (id) DO UPDATE SET state = excluded.state, "
-                           "saved_at = excluded.saved_at"};
-    save.bind(1, state);
-    save.bind(2, market::format_rfc3339(
-                     std::chrono::time_point_cast<std::chrono::microseconds>(
-                         std::chrono::system_clock::now())));
-    save.exec();
+    write_checkpoint(*database_, state);
   } catch (const std::exception& error) {
     throw std::runtime_error(failure(path_, "saving the PostgreSQL checkpoint", error));
   }

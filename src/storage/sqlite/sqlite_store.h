@@ -43,8 +43,8 @@ class SqliteStore final : public Storage {
   // Spool use: the oldest rows, at most `limit` quotes and `limit` rejections, nullopt when
   // empty. The batch's offsets are those its rows reach (max offset + 1 per partition).
   std::optional<SpooledBatch> read_oldest(std::size_t limit);
-  // Deletes what `read_oldest` returned, in one transaction.
-  void remove(const SpooledBatch& spooled);
+  // Deletes what `read_oldest` returned and saves `checkpoint` (see below), in one transaction.
+  void remove(const SpooledBatch& spooled, const std::string& checkpoint);
   // Quote rows plus rejections held.
   std::size_t depth();
   // Spool use: the spooling store's record of what PostgreSQL holds, replaced whole (see
