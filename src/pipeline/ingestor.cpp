@@ -393,11 +393,11 @@ void Ingestor::log_progress() {
       const auto accepted = counters_.accepted - logged_counters_.accepted;
       spdlog::info(
           "last {} s: {} quotes accepted ({}/s), {} rejected, {} messages stored; Kafka lag {}, "
-          "spool depth {}; {} pairs, {} pending",
+          "spool depth {}; {} pairs, {} pending ({} KiB)",
           kProgressPeriod.count(), accepted, accepted / kProgressPeriod.count(),
           counters_.rejected - logged_counters_.rejected,
           counters_.stored - logged_counters_.stored, lag, spool_depth, book_.all().size(),
-          pending_messages());
+          pending_messages(), pending_bytes_ / 1024);
       logged_counters_ = counters_;
     }
     log_progress();

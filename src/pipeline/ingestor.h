@@ -75,6 +75,8 @@ class Ingestor final : private kafka::ConsumerHandler {
   kafka::Consumer::Status kafka_status() const { return consumer_.status(); }
   std::vector<kafka::PartitionLag> kafka_lag() const { return consumer_.lag(); }
   const IngestCounters& counters() const { return counters_; }
+  // What the messages taken in but not yet handed to storage hold, about.
+  std::size_t pending_bytes() const { return pending_bytes_; }
   // Since start, for each accepted quote with a Kafka timestamp: from that timestamp to its
   // metrics being in the book, and so visible over HTTP, which reads the book on the same loop.
   const metrics::LatencyHistogram& latency() const { return latency_; }

@@ -7,6 +7,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <stdexcept>
@@ -344,6 +345,54 @@ TEST_F(PipelineTest, MessagesDeletedBeforeTheyWereReadAreCountedAsLostUpstream) 
   EXPECT_EQ(run.counters.stored + run.counters.lost_upstream, std::uint64_t{kLargeMessages});
   EXPECT_EQ(count("SELECT COUNT(*) FROM rejected_quotes WHERE payload_length = 65536"),
             static_cast<std::int64_t>(run.counters.stored));
+}
+
+// A store that holds its writes back (here another connection's exclusive lock) must not let the
+// messages that wait for it grow without bound: reading pauses at the byte bound, whatever the
+// count, and goes on once the store takes the batch.
+TEST_F(PipelineTest, PendingMessagesStayWithinTheirByteBoundWhileTheStoreIsHeld) {
+  constexpr int kLargeMessages = 150;  // 64 KiB each, invalid: about 9.4 MiB in all
+  Sequence large;
+  for (int i = 0; i < kLargeMessages; ++i) {
+    large.messages.emplace_back("key" + std::to_string(i % 3), std::string(64 * 1024, 'x'));
+  }
+  constexpr std::size_t kBound = 1024 * 1024;
+  boost::asio::io_context io;
+  storage::sqlite::SqliteStore store{directory_ / "metrics.db"};
+  storage::StorageThread storage_thread{store};
+  metrics::Book book{kWindow};
+  pipeline::Ingestor ingestor{io,
+                              {.kafka = {.bootstrap_servers = broker_.bootstrap_servers(),
+                                         .group_id = "group-a",
+                                         .topic = kTopic},
+                               .max_pending_bytes = kBound},
+                              book,
+                              storage_thread};
+  ingestor.start();
+  std::size_t most_pending = 0;
+  const auto run_for = [&](std::chrono::seconds duration, const std::function<bool()>& done) {
+    const auto until = std::chrono::steady_clock::now() + duration;
+    while (!done() && std::chrono::steady_clock::now() < until) {
+      io.run_one_for(10ms);
+      most_pending = std::max(most_pending, ingestor.pending_bytes());
+    }
+  };
+  run_for(60s, [&] { return ingestor.kafka_status().ready; });
+  {
+    SQLite::Database holder{(directory_ / "metrics.db").string(), SQLite::OPEN_READWRITE};
+    holder.exec("BEGIN EXCLUSIVE");
+    produce(broker_.bootstrap_servers(), large);
+    run_for(8s, [] { return false; });
+    holder.exec("ROLLBACK");
+  }
+  run_for(60s, [&] { return ingestor.counters().stored >= kLargeMessages; });
+
+  EXPECT_EQ(ingestor.counters().stored, std::uint64_t{kLargeMessages});
+  EXPECT_GT(most_pending, kBound / 2) << "the bound was never approached";
+  EXPECT_LE(most_pending, kBound + 66 * 1024) << "beyond the bound by more than one message";
+  bool stopped = false;
+  ingestor.stop([&] { stopped = true; });
+  run_for(30s, [&] { return stopped; });
 }
 
 // An exception that escapes the event loop unwinds through the ingestor while its consumer is
