@@ -1,6 +1,8 @@
 #include "market/quote_decoder.h"
 
+#include <chrono>
 #include <cstddef>
+#include <string>
 #include <utility>
 
 #include "market/excerpt.h"
@@ -108,6 +110,8 @@ Step<Decimal> read_price(const TopLevelFields& fields, std::string_view name) {
   return price;
 }
 
+constexpr std::string_view kOutsideStorableYears = " is outside years 0001 to 9999 in UTC";
+
 Step<Timestamp> read_time(const TopLevelFields& fields, const Format& format,
                           std::optional<Timestamp> broker_timestamp) {
   const std::string name{format.time};
@@ -116,6 +120,15 @@ Step<Timestamp> read_time(const TopLevelFields& fields, const Format& format,
     if (!broker_timestamp) {
       return Rejection{RejectionKind::missing_field,
                        "missing field '" + name + "' and no broker timestamp"};
+    }
+    if (!is_storable(*broker_timestamp)) {
+      // In milliseconds since 1970, as Kafka keeps it and its tools show it.
+      const auto milliseconds =
+          std::chrono::floor<std::chrono::milliseconds>(*broker_timestamp).time_since_epoch();
+      return Rejection{RejectionKind::bad_timestamp,
+                       "missing field '" + name + "' and the Kafka timestamp, " +
+                           std::to_string(milliseconds.count()) + " ms since 1970," +
+                           std::string{kOutsideStorableYears}};
     }
     return *broker_timestamp;
   }
@@ -138,6 +151,10 @@ Step<Timestamp> read_time(const TopLevelFields& fields, const Format& format,
     }
   }
   if (const auto time = parse_rfc3339(field->text)) {
+    if (!is_storable(*time)) {
+      return Rejection{RejectionKind::bad_timestamp,
+                       name + " " + quoted(field->text) + std::string{kOutsideStorableYears}};
+    }
     return *time;
   }
   return Rejection{RejectionKind::bad_timestamp,

@@ -264,6 +264,50 @@ TEST(DecodeRejects, TimestampsThatAreNeitherEpochNorRfc3339) {
             "field 'timestamp' must be a number or a string");
 }
 
+// PostgreSQL refuses year 0, and a five-digit year breaks RFC 3339 and the order of the text that
+// SQLite keeps: a store would refuse such a row for ever, so the decoder does.
+TEST(DecodeRejects, TimestampsOutsideYears1To9999InUtc) {
+  EXPECT_EQ(reason(original(R"("bid":1,"ask":2,"timestamp":"0000-01-01T00:00:00Z")")),
+            "timestamp '0000-01-01T00:00:00Z' is outside years 0001 to 9999 in UTC");
+  EXPECT_EQ(reason(original(R"("bid":1,"ask":2,"timestamp":"0001-01-01T00:30:00+01:00")")),
+            "timestamp '0001-01-01T00:30:00+01:00' is outside years 0001 to 9999 in UTC");
+  EXPECT_EQ(reason(original(R"("bid":1,"ask":2,"timestamp":"9999-12-31T23:30:00-01:00")")),
+            "timestamp '9999-12-31T23:30:00-01:00' is outside years 0001 to 9999 in UTC");
+  EXPECT_EQ(reason(original(R"("bid":1,"ask":2,"timestamp":"9999-12-31T23:59:59.9999995Z")")),
+            "timestamp '9999-12-31T23:59:59.9999995Z' is outside years 0001 to 9999 in UTC");
+  EXPECT_EQ(reason(R"({"type":"ticker","product_id":"BTC-USD","best_bid":1,"best_ask":2,)"
+                   R"("time":"0000-12-31T23:59:59.999999Z"})"),
+            "time '0000-12-31T23:59:59.999999Z' is outside years 0001 to 9999 in UTC");
+  EXPECT_EQ(reason(original(R"("bid":1,"ask":2,"timestamp":253402300800)")),
+            "timestamp '253402300800' is not epoch seconds within years 1970 to 9999");
+  EXPECT_EQ(reason(original(R"("bid":1,"ask":2,"timestamp":"253402300799.9999995")")),
+            "timestamp '253402300799.9999995' is not epoch seconds or RFC 3339");
+}
+
+TEST(DecodeRejects, AKafkaTimestampOutsideYears1To9999InUtc) {
+  const Timestamp year_0{std::chrono::sys_days{std::chrono::year{0} / 1 / 1}};
+  const Timestamp year_10000{std::chrono::sys_days{std::chrono::year{10000} / 1 / 1}};
+  EXPECT_EQ(reason(original(R"("bid":1,"ask":2)"), year_0),
+            "missing field 'timestamp' and the Kafka timestamp, -62167219200000 ms since 1970, "
+            "is outside years 0001 to 9999 in UTC");
+  EXPECT_EQ(
+      reason(R"({"type":"ticker","product_id":"BTC-USD","best_bid":1,"best_ask":2})", year_10000),
+      "missing field 'time' and the Kafka timestamp, 253402300800000 ms since 1970, is "
+      "outside years 0001 to 9999 in UTC");
+}
+
+TEST(DecodeOriginal, AcceptsTimestampsAtTheEdgesOfYears1To9999InUtc) {
+  EXPECT_EQ(
+      accepted(original(R"("bid":1,"ask":2,"timestamp":"0001-01-01T01:00:00+01:00")")).timestamp,
+      kEarliestStorable);
+  EXPECT_EQ(accepted(original(R"("bid":1,"ask":2,"timestamp":"9999-12-31T22:59:59.999999-01:00")"))
+                .timestamp,
+            kLatestStorable);
+  EXPECT_EQ(accepted(original(R"("bid":1,"ask":2)"), kEarliestStorable).timestamp,
+            kEarliestStorable);
+  EXPECT_EQ(accepted(original(R"("bid":1,"ask":2)"), kLatestStorable).timestamp, kLatestStorable);
+}
+
 TEST(DecodeRejects, TickerTimesThatAreNotRfc3339) {
   const std::string prefix =
       R"({"type":"ticker","product_id":"BTC-USD","best_bid":1,"best_ask":2,)";
