@@ -86,18 +86,25 @@ Step<Decimal> read_price(const TopLevelFields& fields, std::string_view name) {
                      "field '" + std::string{name} + "' must be a number or a decimal string"};
   }
   const std::string prefix = std::string{name} + " " + quoted(field->text);
-  const auto parsed = Decimal::parse(field->text);
+  const auto parsed = Decimal::parse(field->text, kPriceFractionDigits);
   if (const auto* error = std::get_if<DecimalError>(&parsed)) {
+    // A negative price is wrong first for its sign, however large or fine it is.
+    const bool negative = field->text.starts_with('-');
     switch (*error) {
       case DecimalError::malformed:
         return Rejection{RejectionKind::bad_price, prefix + " is not a decimal number"};
       case DecimalError::not_finite:
         return Rejection{RejectionKind::bad_price, prefix + " is not finite"};
       case DecimalError::out_of_range:
-        // Out of range either way; a huge negative price is wrong first for its sign.
-        return Rejection{
-            RejectionKind::bad_price,
-            prefix + (field->text.starts_with('-') ? " is not positive" : " is too large")};
+        return Rejection{RejectionKind::bad_price,
+                         prefix + (negative ? " is not positive" : " is too large")};
+      case DecimalError::too_precise:
+        if (negative) {
+          return Rejection{RejectionKind::bad_price, prefix + " is not positive"};
+        }
+        return Rejection{RejectionKind::price_too_precise,
+                         prefix + " has more than " + std::to_string(kPriceFractionDigits) +
+                             " fractional digits"};
     }
   }
   const Decimal price = std::get<Decimal>(parsed);
@@ -206,6 +213,8 @@ std::string_view rejection_kind_name(RejectionKind kind) {
       return "bad_pair";
     case RejectionKind::bad_price:
       return "bad_price";
+    case RejectionKind::price_too_precise:
+      return "price_too_precise";
     case RejectionKind::ask_below_bid:
       return "ask_below_bid";
     case RejectionKind::bad_timestamp:

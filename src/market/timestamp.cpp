@@ -58,7 +58,8 @@ std::optional<std::int64_t> fraction_micros(std::string_view text, std::size_t& 
   }
   std::string decimal = "0.";
   decimal.append(text.substr(start, at - start));
-  const auto parsed = parse_scaled_decimal(decimal, kMicrosecondDigits, Int128{2'000'000});
+  const auto parsed = parse_scaled_decimal(decimal, kMicrosecondDigits, Int128{2'000'000},
+                                           FinerDigits::round_half_to_even);
   if (!std::holds_alternative<Int128>(parsed)) {
     return std::nullopt;
   }
@@ -90,7 +91,8 @@ std::optional<minutes> utc_offset(std::string_view text, std::size_t& at) {
 }  // namespace
 
 std::optional<Timestamp> parse_epoch_seconds(std::string_view text) {
-  const auto parsed = parse_scaled_decimal(text, kMicrosecondDigits, kEndOfStorableMicros);
+  const auto parsed = parse_scaled_decimal(text, kMicrosecondDigits, kEndOfStorableMicros,
+                                           FinerDigits::round_half_to_even);
   if (!std::holds_alternative<Int128>(parsed) || std::get<Int128>(parsed) < 0) {
     return std::nullopt;
   }
