@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <string>
 
 #include "market/decimal_text.h"
 
@@ -10,14 +11,8 @@ namespace {
 
 __extension__ using UnsignedInt128 = unsigned __int128;
 
-// 10^38 units (10^26) is the largest power of ten below the Int128 maximum of about 1.7 * 10^38.
-constexpr Int128 limit_units() {
-  Int128 limit = 1;
-  for (int i = 0; i < 38; ++i) {
-    limit *= 10;
-  }
-  return limit;
-}
+// 10^38 units (10^19) is the largest power of ten below the Int128 maximum of about 1.7 * 10^38.
+constexpr Int128 kLimitUnits = power_of_ten(38);
 
 std::string digits_of(UnsignedInt128 value) {
   std::string digits;
@@ -31,12 +26,19 @@ std::string digits_of(UnsignedInt128 value) {
 
 }  // namespace
 
-std::variant<Decimal, DecimalError> Decimal::parse(std::string_view text) {
-  const auto parsed = parse_scaled_decimal(text, kScale, limit_units());
+std::variant<Decimal, DecimalError> Decimal::parse(std::string_view text, int max_fraction_digits) {
+  if (max_fraction_digits < 0 || max_fraction_digits > kScale) {
+    throw std::invalid_argument("Decimal::parse keeps 0 to " + std::to_string(kScale) +
+                                " fractional digits, not " + std::to_string(max_fraction_digits));
+  }
+  // Parsed in units of the finest digit allowed, so that a finer one is too_precise.
+  const Int128 units_per_step = power_of_ten(kScale - max_fraction_digits);
+  const auto parsed = parse_scaled_decimal(text, max_fraction_digits, kLimitUnits / units_per_step,
+                                           FinerDigits::refuse);
   if (const auto* error = std::get_if<DecimalError>(&parsed)) {
     return *error;
   }
-  return Decimal{std::get<Int128>(parsed)};
+  return Decimal{std::get<Int128>(parsed) * units_per_step};
 }
 
 std::string Decimal::to_string() const {

@@ -100,7 +100,7 @@ std::variant<Scientific, DecimalError> split(std::string_view text) {
 }  // namespace
 
 std::variant<Int128, DecimalError> parse_scaled_decimal(std::string_view text, int scale,
-                                                        Int128 limit_units) {
+                                                        Int128 limit_units, FinerDigits finer) {
   const auto split_result = split(text);
   if (const auto* error = std::get_if<DecimalError>(&split_result)) {
     return *error;
@@ -110,7 +110,7 @@ std::variant<Int128, DecimalError> parse_scaled_decimal(std::string_view text, i
     return Int128{0};
   }
 
-  // The units are the first `kept` significant digits followed by zeros; the rest are rounded.
+  // The units are the first `kept` significant digits followed by zeros; the rest are finer.
   const auto digit_count = static_cast<std::int64_t>(number.digits.size());
   const std::int64_t kept = digit_count + number.exponent + scale;
   if (kept > kMaxKeptDigits) {
@@ -122,13 +122,21 @@ std::variant<Int128, DecimalError> parse_scaled_decimal(std::string_view text, i
     const int digit = i < digit_count ? number.digits[static_cast<std::size_t>(i)] - '0' : 0;
     units = units * 10 + digit;
   }
-  if (kept < digit_count) {
-    const int first_dropped = kept >= 0 ? number.digits[static_cast<std::size_t>(kept)] - '0' : 0;
-    // Trailing zeros stay in `digits`, so a tie needs a look at every digit after the first.
+  // Trailing zeros stay in `digits`, so whether anything finer is non-zero needs a look at every
+  // digit past the kept ones.
+  const auto finer_from = static_cast<std::size_t>(std::max<std::int64_t>(kept, 0));
+  const bool finer_non_zero =
+      kept < digit_count && number.digits.find_first_not_of('0', finer_from) != std::string::npos;
+  if (finer_non_zero) {
+    if (finer == FinerDigits::refuse) {
+      return units >= limit_units ? DecimalError::out_of_range : DecimalError::too_precise;
+    }
+    const int first_finer = kept >= 0 ? number.digits[static_cast<std::size_t>(kept)] - '0' : 0;
+    // A tie only when every digit after the first finer one is zero.
     const auto rest_from = static_cast<std::size_t>(std::max<std::int64_t>(kept + 1, 0));
     const bool rest_non_zero = number.digits.find_first_not_of('0', rest_from) != std::string::npos;
     const bool round_up =
-        first_dropped > 5 || (first_dropped == 5 && (rest_non_zero || units % 2 != 0));
+        first_finer > 5 || (first_finer == 5 && (rest_non_zero || units % 2 != 0));
     if (round_up) {
       ++units;
     }

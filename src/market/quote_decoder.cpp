@@ -1,6 +1,8 @@
 #include "market/quote_decoder.h"
 
+#include <chrono>
 #include <cstddef>
+#include <string>
 #include <utility>
 
 #include "market/excerpt.h"
@@ -84,18 +86,25 @@ Step<Decimal> read_price(const TopLevelFields& fields, std::string_view name) {
                      "field '" + std::string{name} + "' must be a number or a decimal string"};
   }
   const std::string prefix = std::string{name} + " " + quoted(field->text);
-  const auto parsed = Decimal::parse(field->text);
+  const auto parsed = Decimal::parse(field->text, kPriceFractionDigits);
   if (const auto* error = std::get_if<DecimalError>(&parsed)) {
+    // A negative price is wrong first for its sign, however large or fine it is.
+    const bool negative = field->text.starts_with('-');
     switch (*error) {
       case DecimalError::malformed:
         return Rejection{RejectionKind::bad_price, prefix + " is not a decimal number"};
       case DecimalError::not_finite:
         return Rejection{RejectionKind::bad_price, prefix + " is not finite"};
       case DecimalError::out_of_range:
-        // Out of range either way; a huge negative price is wrong first for its sign.
-        return Rejection{
-            RejectionKind::bad_price,
-            prefix + (field->text.starts_with('-') ? " is not positive" : " is too large")};
+        return Rejection{RejectionKind::bad_price,
+                         prefix + (negative ? " is not positive" : " is too large")};
+      case DecimalError::too_precise:
+        if (negative) {
+          return Rejection{RejectionKind::bad_price, prefix + " is not positive"};
+        }
+        return Rejection{RejectionKind::price_too_precise,
+                         prefix + " has more than " + std::to_string(kPriceFractionDigits) +
+                             " fractional digits"};
     }
   }
   const Decimal price = std::get<Decimal>(parsed);
@@ -108,6 +117,8 @@ Step<Decimal> read_price(const TopLevelFields& fields, std::string_view name) {
   return price;
 }
 
+constexpr std::string_view kOutsideStorableYears = " is outside years 0001 to 9999 in UTC";
+
 Step<Timestamp> read_time(const TopLevelFields& fields, const Format& format,
                           std::optional<Timestamp> broker_timestamp) {
   const std::string name{format.time};
@@ -116,6 +127,15 @@ Step<Timestamp> read_time(const TopLevelFields& fields, const Format& format,
     if (!broker_timestamp) {
       return Rejection{RejectionKind::missing_field,
                        "missing field '" + name + "' and no broker timestamp"};
+    }
+    if (!is_storable(*broker_timestamp)) {
+      // In milliseconds since 1970, as Kafka keeps it and its tools show it.
+      const auto milliseconds =
+          std::chrono::floor<std::chrono::milliseconds>(*broker_timestamp).time_since_epoch();
+      return Rejection{RejectionKind::bad_timestamp,
+                       "missing field '" + name + "' and the Kafka timestamp, " +
+                           std::to_string(milliseconds.count()) + " ms since 1970," +
+                           std::string{kOutsideStorableYears}};
     }
     return *broker_timestamp;
   }
@@ -138,6 +158,10 @@ Step<Timestamp> read_time(const TopLevelFields& fields, const Format& format,
     }
   }
   if (const auto time = parse_rfc3339(field->text)) {
+    if (!is_storable(*time)) {
+      return Rejection{RejectionKind::bad_timestamp,
+                       name + " " + quoted(field->text) + std::string{kOutsideStorableYears}};
+    }
     return *time;
   }
   return Rejection{RejectionKind::bad_timestamp,
@@ -189,6 +213,8 @@ std::string_view rejection_kind_name(RejectionKind kind) {
       return "bad_pair";
     case RejectionKind::bad_price:
       return "bad_price";
+    case RejectionKind::price_too_precise:
+      return "price_too_precise";
     case RejectionKind::ask_below_bid:
       return "ask_below_bid";
     case RejectionKind::bad_timestamp:

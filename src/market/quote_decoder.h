@@ -6,6 +6,7 @@
 #include <string_view>
 #include <variant>
 
+#include "market/price_limits.h"
 #include "market/quote.h"
 #include "market/timestamp.h"
 
@@ -18,13 +19,14 @@ enum class RejectionKind {
   missing_field,
   wrong_type,  // a field of the wrong JSON type
   bad_pair,
-  bad_price,  // not a decimal, not finite, not positive, too large
+  bad_price,          // not a decimal, not finite, not positive, too large
+  price_too_precise,  // more fractional digits than kPriceFractionDigits
   ask_below_bid,
   bad_timestamp,
   not_ticker,  // a Coinbase message of another type
 };
 
-inline constexpr std::size_t kRejectionKinds = 8;
+inline constexpr std::size_t kRejectionKinds = 9;
 
 // The kind's name in snake case ("ask_below_bid").
 std::string_view rejection_kind_name(RejectionKind kind);
@@ -39,12 +41,10 @@ struct Rejection {
 
 using Decoded = std::variant<Quote, Rejection>;
 
-// Prices at or above this are rejected as too large.
-inline constexpr std::int64_t kMaxPrice = 1'000'000'000'000'000;  // 10^15
-
 // Decodes one message of either format of the design: the original
 // {"pair","bid","ask","timestamp"} or a Coinbase Exchange ticker {"type":"ticker","product_id",
-// "best_bid","best_ask","time"}. Prices are taken from the JSON text, never through a double.
+// "best_bid","best_ask","time"}. Prices are taken from the JSON text, never through a double, and
+// never rounded (price_limits.h).
 // `broker_timestamp` (the Kafka message time) stands in when the message carries none.
 Decoded decode_quote(std::string_view payload, std::optional<Timestamp> broker_timestamp);
 

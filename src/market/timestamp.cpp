@@ -16,8 +16,8 @@ using std::chrono::minutes;
 using std::chrono::seconds;
 
 constexpr int kMicrosecondDigits = 6;
-// 10000-01-01T00:00:00Z: the first instant past year 9999.
-constexpr std::int64_t kEndOfYear9999Micros = 253'402'300'800'000'000;
+// The first instant past the storable range, in microseconds since 1970.
+constexpr Int128 kEndOfStorableMicros = Int128{kLatestStorable.time_since_epoch().count()} + 1;
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -58,7 +58,8 @@ std::optional<std::int64_t> fraction_micros(std::string_view text, std::size_t& 
   }
   std::string decimal = "0.";
   decimal.append(text.substr(start, at - start));
-  const auto parsed = parse_scaled_decimal(decimal, kMicrosecondDigits, Int128{2'000'000});
+  const auto parsed = parse_scaled_decimal(decimal, kMicrosecondDigits, Int128{2'000'000},
+                                           FinerDigits::round_half_to_even);
   if (!std::holds_alternative<Int128>(parsed)) {
     return std::nullopt;
   }
@@ -90,7 +91,8 @@ std::optional<minutes> utc_offset(std::string_view text, std::size_t& at) {
 }  // namespace
 
 std::optional<Timestamp> parse_epoch_seconds(std::string_view text) {
-  const auto parsed = parse_scaled_decimal(text, kMicrosecondDigits, Int128{kEndOfYear9999Micros});
+  const auto parsed = parse_scaled_decimal(text, kMicrosecondDigits, kEndOfStorableMicros,
+                                           FinerDigits::round_half_to_even);
   if (!std::holds_alternative<Int128>(parsed) || std::get<Int128>(parsed) < 0) {
     return std::nullopt;
   }

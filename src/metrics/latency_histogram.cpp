@@ -45,9 +45,8 @@ LatencyHistogram::cumulative_counts() const {
   return cumulative;
 }
 
-std::chrono::duration<double, std::micro> LatencyHistogram::quantile(double quantile) const {
-  using Estimate = std::chrono::duration<double, std::micro>;
-  if (count_ == 0) return Estimate::zero();
+LatencyHistogram::FractionalLatency LatencyHistogram::quantile(double quantile) const {
+  if (count_ == 0) return FractionalLatency::zero();
   const double rank = std::clamp(quantile, 0.0, 1.0) * static_cast<double>(count_);
   std::uint64_t below = 0;
   for (std::size_t bucket = 0; bucket < counts_.size(); ++bucket) {
@@ -57,13 +56,13 @@ std::chrono::duration<double, std::micro> LatencyHistogram::quantile(double quan
       continue;
     }
     // The +Inf bucket has no upper bound to interpolate towards; the largest latency is one.
-    if (bucket == kFiniteBuckets) return Estimate{max_};
-    const Estimate lower{bucket == 0 ? Latency::zero() : bounds()[bucket - 1]};
-    const Estimate upper{bounds()[bucket]};
+    if (bucket == kFiniteBuckets) return FractionalLatency{max_};
+    const FractionalLatency lower{bucket == 0 ? Latency::zero() : bounds()[bucket - 1]};
+    const FractionalLatency upper{bounds()[bucket]};
     const double fraction = (rank - static_cast<double>(below)) / static_cast<double>(in_bucket);
-    return std::min(lower + (upper - lower) * fraction, Estimate{max_});
+    return std::min(lower + (upper - lower) * fraction, FractionalLatency{max_});
   }
-  return Estimate{max_};
+  return FractionalLatency{max_};
 }
 
 }  // namespace cryptometrics::metrics

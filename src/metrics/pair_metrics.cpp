@@ -3,15 +3,28 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <stdexcept>
+#include <string>
 #include <utility>
 
 namespace cryptometrics::metrics {
 namespace {
 
+// The window's sum of mid prices: below kMaxSmaWindow * 10^15 * 10^19 units = 10^38, under the
+// Int128 maximum of about 1.7 * 10^38.
+static_assert(std::numeric_limits<market::Int128>::max() /
+                      static_cast<market::Int128>(kMaxSmaWindow) >=
+                  market::Int128{market::kMaxPrice} * market::Decimal::kUnitsPerOne,
+              "the window's sum of the largest mid prices must fit an Int128");
+// Decimal::divided_by rounds at the last digit a Decimal keeps.
+static_assert(market::kMovingAverageFractionDigits == market::Decimal::kScale,
+              "the moving average is rounded at the Decimal's last digit");
+
 std::size_t checked_window(std::size_t sma_window) {
-  if (sma_window == 0) {
-    throw std::invalid_argument("the SMA window must cover at least one mid price");
+  if (sma_window == 0 || sma_window > kMaxSmaWindow) {
+    throw std::invalid_argument("the SMA window must cover 1 to " + std::to_string(kMaxSmaWindow) +
+                                " mid prices, not " + std::to_string(sma_window));
   }
   return sma_window;
 }

@@ -9,10 +9,15 @@
 
 namespace cryptometrics::metrics {
 
+// The widest moving average a PairMetrics takes (SMA_WINDOW's bound): its mid prices, each below
+// market::kMaxPrice, must add up within an Int128 of Decimal units.
+inline constexpr std::size_t kMaxSmaWindow = 10'000;
+
 // The running metrics of one pair.
 class PairMetrics {
  public:
-  // `sma_window` >= 1: how many of the latest mid prices the moving average covers.
+  // `sma_window` from 1 to kMaxSmaWindow: how many of the latest mid prices the moving average
+  // covers.
   explicit PairMetrics(std::size_t sma_window);
   // Continues from stored history: highest bid, lowest ask, max spread and count go on from
   // `history.latest`, the moving average from the last `sma_window` of its mid prices.

@@ -59,6 +59,8 @@ std::vector<std::string> hostile_messages() {
       with_fields("\"pair\":\"BTC-USD\",\"bid\":\"" + std::string(400, '7') +
                   "\",\"ask\":\"" + std::string(401, '7') + "\""),
       with_fields("\"pair\":\"BTC-USD\",\"bid\":1" + std::string(399, '0') + ",\"ask\":2"),
+      // 400 fractional digits: a price is never rounded, so it is rejected
+      with_fields(R"("pair":"BTC-USD","bid":0.)" + std::string(399, '1') + R"(5,"ask":"0.5")"),
       // NaN and Infinity, quoted and bare
       with_fields(R"("pair":"BTC-USD","bid":"NaN","ask":"2.5")"),
       with_fields(R"("pair":"BTC-USD","bid":NaN,"ask":2.5)"),
@@ -132,10 +134,10 @@ TEST(HostileInput, GoodQuotesAreStoredBadOnesRejectedWithReasonsAndTheLogStaysSh
   constexpr int kGoodPerRound = 30;
   kafka::Producer producer{broker.bootstrap_servers()};
   int good = 0;
-  // 400 fractional digits are a valid price, rounded half to even at the 12th (the design).
+  // 18 fractional digits, the finest a price may have, are kept exactly (the design).
   produce_all(producer,
-              {with_fields(R"("pair":"XRP-USD","bid":0.)" + std::string(399, '1') +
-                           R"(5,"ask":"0.5","timestamp":"2026-11-25T12:00:00Z")")},
+              {with_fields(R"("pair":"XRP-USD","bid":0.)" + std::string(18, '1') +
+                           R"(,"ask":"0.5","timestamp":"2026-11-25T12:00:00Z")")},
               kGood);
   ++good;
   for (int round = 0; round < kRounds; ++round) {
@@ -169,7 +171,7 @@ TEST(HostileInput, GoodQuotesAreStoredBadOnesRejectedWithReasonsAndTheLogStaysSh
   }
   EXPECT_EQ(pairs, (std::set<std::string>{"BTC-USD", "ETH-USD", "LTC-USD", "XRP-USD"}))
       << all.dump();
-  EXPECT_EQ(json::parse(service.get("/metrics/XRP-USD").body)["bid"], "0.111111111111");
+  EXPECT_EQ(json::parse(service.get("/metrics/XRP-USD").body)["bid"], "0.111111111111111111");
   EXPECT_EQ(counted, good);
   EXPECT_EQ(service.stop(), 0);
 

@@ -59,19 +59,54 @@ TEST(DecodeOriginal, ReadsIntegerAndExponentPrices) {
   EXPECT_EQ(accepted(original(R"("bid":"1E2","ask":"101")")).bid, price("100"));
 }
 
-TEST(DecodeOriginal, RoundsPricesPastTwelveDigitsHalfToEven) {
-  const Quote quote = accepted(original(R"("bid":0.1234567890125,"ask":"0.1234567890135")"));
-  EXPECT_EQ(quote.bid.to_string(), "0.123456789012");
-  EXPECT_EQ(quote.ask.to_string(), "0.123456789014");
+TEST(DecodeOriginal, KeepsPricesPastTwelveFractionalDigitsExactly) {
+  const Quote quote = accepted(original(R"("bid":1.0000000000001,"ask":"1.0000000000002")"));
+  EXPECT_EQ(quote.bid.to_string(), "1.0000000000001");
+  EXPECT_EQ(quote.ask.to_string(), "1.0000000000002");
+  EXPECT_LT(quote.bid, quote.ask);
+}
+
+TEST(DecodeOriginal, KeepsPricesOfEighteenFractionalDigitsExactly) {
+  const Quote quote =
+      accepted(original(R"("bid":0.000000000000000001,"ask":"0.123456789012345678")"));
+  EXPECT_EQ(quote.bid.to_string(), "0.000000000000000001");
+  EXPECT_EQ(quote.ask.to_string(), "0.123456789012345678");
+  EXPECT_EQ(accepted(original(R"("bid":1e-18,"ask":"2E-18")")).ask.to_string(),
+            "0.000000000000000002");
+  EXPECT_EQ(accepted(original(R"("bid":1,"ask":"1.5000000000000000000000")")).ask.to_string(),
+            "1.5");
+}
+
+TEST(DecodeRejects, PricesOfMoreThanEighteenFractionalDigits) {
+  EXPECT_EQ(reason(original(R"("bid":1.0000000000000000001,"ask":2)")),
+            "bid '1.0000000000000000001' has more than 18 fractional digits");
+  EXPECT_EQ(reason(original(R"("bid":1,"ask":"2.00000000000000000001")")),
+            "ask '2.00000000000000000001' has more than 18 fractional digits");
+  EXPECT_EQ(reason(original(R"("bid":1e-19,"ask":2)")),
+            "bid '1e-19' has more than 18 fractional digits");
+  EXPECT_EQ(reason(original(R"("bid":1e-400,"ask":2)")),
+            "bid '1e-400' has more than 18 fractional digits");
+  EXPECT_EQ(reason(R"({"type":"ticker","product_id":"BTC-USD","best_bid":"0.1234567890123456789",)"
+                   R"("best_ask":"1","time":"2026-01-02T03:00:00Z"})"),
+            "best_bid '0.1234567890123456789' has more than 18 fractional digits");
 }
 
 TEST(DecodeOriginal, AcceptsAnAskEqualToTheBid) {
   EXPECT_EQ(accepted(original(R"("bid":5,"ask":"5.0")")).ask, price("5"));
 }
 
-TEST(DecodeOriginal, AcceptsPricesJustBelowTheMaximum) {
-  EXPECT_EQ(accepted(original(R"("bid":1,"ask":999999999999999.999999999999)")).ask,
-            price("999999999999999.999999999999"));
+TEST(DecodeRejects, PricesTooPreciseUnderTheirOwnKind) {
+  const Decoded decoded =
+      decode_quote(original(R"("bid":1.0000000000000000001,"ask":2)"), kBrokerTime);
+  ASSERT_TRUE(std::holds_alternative<Rejection>(decoded));
+  EXPECT_EQ(std::get<Rejection>(decoded).kind, RejectionKind::price_too_precise);
+  EXPECT_EQ(rejection_kind_name(RejectionKind::price_too_precise), "price_too_precise");
+}
+
+TEST(DecodeOriginal, AcceptsTheLargestPrice) {
+  EXPECT_EQ(
+      accepted(original(R"("bid":1,"ask":999999999999999.999999999999999999)")).ask.to_string(),
+      "999999999999999.999999999999999999");
 }
 
 TEST(DecodeOriginal, ReadsEpochSecondsFromANumberOrANumericString) {
@@ -211,9 +246,9 @@ TEST(DecodeRejects, PricesThatAreNotPositive) {
   EXPECT_EQ(reason(original(R"("bid":-1,"ask":2)")), "bid '-1' is not positive");
   EXPECT_EQ(reason(original(R"("bid":0,"ask":2)")), "bid '0' is not positive");
   EXPECT_EQ(reason(original(R"("bid":"-0.0","ask":2)")), "bid '-0.0' is not positive");
-  EXPECT_EQ(reason(original(R"("bid":1e-400,"ask":2)")), "bid '1e-400' is not positive");
-  EXPECT_EQ(reason(original(R"("bid":"0.0000000000004","ask":2)")),
-            "bid '0.0000000000004' is not positive");
+  EXPECT_EQ(reason(original(R"("bid":"0.0000000000000000000000","ask":2)")),
+            "bid '0.0000000000000000000000' is not positive");
+  EXPECT_EQ(reason(original(R"("bid":-1e-400,"ask":2)")), "bid '-1e-400' is not positive");
   EXPECT_EQ(reason(original(R"("bid":-1e999,"ask":2)")), "bid '-1e999' is not positive");
 }
 
@@ -223,8 +258,8 @@ TEST(DecodeRejects, PricesThatAreTooLarge) {
   EXPECT_EQ(reason(original(R"("bid":1,"ask":1e15)")), "ask '1e15' is too large");
   EXPECT_EQ(reason(original(R"("bid":1,"ask":1000000000000000)")),
             "ask '1000000000000000' is too large");
-  EXPECT_EQ(reason(original(R"("bid":1,"ask":"999999999999999.9999999999995")")),
-            "ask '999999999999999.9999999999995' is too large");
+  EXPECT_EQ(reason(original(R"("bid":1,"ask":"1000000000000000.000000000000000000000")")),
+            "ask '1000000000000000.000000000000000000000' is too large");
   EXPECT_EQ(reason(original(R"("bid":123456789012345678901234567890,"ask":2)")),
             "bid '123456789012345678901234567890' is too large");
 }
@@ -262,6 +297,50 @@ TEST(DecodeRejects, TimestampsThatAreNeitherEpochNorRfc3339) {
             "field 'timestamp' must be a number or a string");
   EXPECT_EQ(reason(original(R"("bid":1,"ask":2,"timestamp":{"s":1})")),
             "field 'timestamp' must be a number or a string");
+}
+
+// PostgreSQL refuses year 0, and a five-digit year breaks RFC 3339 and the order of the text that
+// SQLite keeps: a store would refuse such a row for ever, so the decoder does.
+TEST(DecodeRejects, TimestampsOutsideYears1To9999InUtc) {
+  EXPECT_EQ(reason(original(R"("bid":1,"ask":2,"timestamp":"0000-01-01T00:00:00Z")")),
+            "timestamp '0000-01-01T00:00:00Z' is outside years 0001 to 9999 in UTC");
+  EXPECT_EQ(reason(original(R"("bid":1,"ask":2,"timestamp":"0001-01-01T00:30:00+01:00")")),
+            "timestamp '0001-01-01T00:30:00+01:00' is outside years 0001 to 9999 in UTC");
+  EXPECT_EQ(reason(original(R"("bid":1,"ask":2,"timestamp":"9999-12-31T23:30:00-01:00")")),
+            "timestamp '9999-12-31T23:30:00-01:00' is outside years 0001 to 9999 in UTC");
+  EXPECT_EQ(reason(original(R"("bid":1,"ask":2,"timestamp":"9999-12-31T23:59:59.9999995Z")")),
+            "timestamp '9999-12-31T23:59:59.9999995Z' is outside years 0001 to 9999 in UTC");
+  EXPECT_EQ(reason(R"({"type":"ticker","product_id":"BTC-USD","best_bid":1,"best_ask":2,)"
+                   R"("time":"0000-12-31T23:59:59.999999Z"})"),
+            "time '0000-12-31T23:59:59.999999Z' is outside years 0001 to 9999 in UTC");
+  EXPECT_EQ(reason(original(R"("bid":1,"ask":2,"timestamp":253402300800)")),
+            "timestamp '253402300800' is not epoch seconds within years 1970 to 9999");
+  EXPECT_EQ(reason(original(R"("bid":1,"ask":2,"timestamp":"253402300799.9999995")")),
+            "timestamp '253402300799.9999995' is not epoch seconds or RFC 3339");
+}
+
+TEST(DecodeRejects, AKafkaTimestampOutsideYears1To9999InUtc) {
+  const Timestamp year_0{std::chrono::sys_days{std::chrono::year{0} / 1 / 1}};
+  const Timestamp year_10000{std::chrono::sys_days{std::chrono::year{10000} / 1 / 1}};
+  EXPECT_EQ(reason(original(R"("bid":1,"ask":2)"), year_0),
+            "missing field 'timestamp' and the Kafka timestamp, -62167219200000 ms since 1970, "
+            "is outside years 0001 to 9999 in UTC");
+  EXPECT_EQ(
+      reason(R"({"type":"ticker","product_id":"BTC-USD","best_bid":1,"best_ask":2})", year_10000),
+      "missing field 'time' and the Kafka timestamp, 253402300800000 ms since 1970, is "
+      "outside years 0001 to 9999 in UTC");
+}
+
+TEST(DecodeOriginal, AcceptsTimestampsAtTheEdgesOfYears1To9999InUtc) {
+  EXPECT_EQ(
+      accepted(original(R"("bid":1,"ask":2,"timestamp":"0001-01-01T01:00:00+01:00")")).timestamp,
+      kEarliestStorable);
+  EXPECT_EQ(accepted(original(R"("bid":1,"ask":2,"timestamp":"9999-12-31T22:59:59.999999-01:00")"))
+                .timestamp,
+            kLatestStorable);
+  EXPECT_EQ(accepted(original(R"("bid":1,"ask":2)"), kEarliestStorable).timestamp,
+            kEarliestStorable);
+  EXPECT_EQ(accepted(original(R"("bid":1,"ask":2)"), kLatestStorable).timestamp, kLatestStorable);
 }
 
 TEST(DecodeRejects, TickerTimesThatAreNotRfc3339) {

@@ -118,6 +118,36 @@ TEST(Rfc3339Format, WritesUtcWithSixFractionalDigits) {
   EXPECT_EQ(format_rfc3339(at_micros(253'402'300'799'999'999)), "9999-12-31T23:59:59.999999Z");
 }
 
+TEST(StorableRange, IsYears1To9999InUtc) {
+  EXPECT_EQ(kEarliestStorable, Timestamp{sys_days{std::chrono::year{1} / 1 / 1}});
+  EXPECT_EQ(kLatestStorable, Timestamp{sys_days{std::chrono::year{10000} / 1 / 1}} - 1us);
+  EXPECT_TRUE(is_storable(kEarliestStorable));
+  EXPECT_TRUE(is_storable(kLatestStorable));
+  EXPECT_FALSE(is_storable(kEarliestStorable - 1us));
+  EXPECT_FALSE(is_storable(kLatestStorable + 1us));
+  EXPECT_FALSE(is_storable(Timestamp::min()));
+  EXPECT_FALSE(is_storable(Timestamp::max()));
+}
+
+TEST(EpochSeconds, EndsWhereTheStorableRangeEnds) {
+  EXPECT_EQ(parse_epoch_seconds("253402300799.999999"), kLatestStorable);
+}
+
+// PostgreSQL reads these, and SQLite orders them as text: four-digit years throughout.
+TEST(Rfc3339Format, WritesEveryStorableTimeWithAFourDigitYearInTimeOrder) {
+  const std::string earliest = format_rfc3339(kEarliestStorable);
+  const std::string before_1970 = format_rfc3339(at_micros(-1));
+  const std::string latest = format_rfc3339(kLatestStorable);
+  EXPECT_EQ(earliest, "0001-01-01T00:00:00.000000Z");
+  EXPECT_EQ(before_1970, "1969-12-31T23:59:59.999999Z");
+  EXPECT_EQ(latest, "9999-12-31T23:59:59.999999Z");
+  EXPECT_LT(earliest, before_1970);
+  EXPECT_LT(before_1970, format_rfc3339(at_micros(0)));
+  EXPECT_LT(format_rfc3339(at_micros(0)), latest);
+  EXPECT_EQ(parse_rfc3339(earliest), kEarliestStorable);
+  EXPECT_EQ(parse_rfc3339(latest), kLatestStorable);
+}
+
 TEST(Rfc3339Format, RoundTripsThroughTheParser) {
   const Timestamp original = at_micros(1'795'484'378'014'566);
   EXPECT_EQ(parse_rfc3339(format_rfc3339(original)), original);

@@ -186,7 +186,8 @@ TEST(Book, ListenerHearsEveryApplyWithItsMetricsAndEveryRestore) {
   EXPECT_EQ(heard[2].second, std::nullopt);
 }
 
-// A fixed, irregular stream of two pairs, with prices that make mid prices and averages round.
+// A fixed, irregular stream of two pairs, with mid prices a digit finer than their prices and
+// moving averages that do not terminate.
 std::vector<market::Quote> two_pair_stream() {
   std::vector<market::Quote> quotes;
   const char* bids[] = {

@@ -77,6 +77,22 @@ TEST(LatencyHistogram, CountSumAndMaxCoverEveryLatency) {
   EXPECT_EQ(histogram.max(), 90s);
 }
 
+// A producer's clock can be anything: a Kafka timestamp of 1970 is a delay of decades, and a
+// catch-up feeds days-old quotes by the million.
+TEST(LatencyHistogram, SumOfHugeLatenciesDoesNotOverflow) {
+  LatencyHistogram histogram;
+  const Latency largest = Latency::max();
+
+  histogram.record(largest);
+  histogram.record(largest);
+
+  EXPECT_EQ(histogram.count(), 2u);
+  EXPECT_DOUBLE_EQ(histogram.sum().count(), 2 * static_cast<double>(largest.count()));
+  EXPECT_EQ(histogram.max(), largest);
+  EXPECT_EQ(histogram.cumulative_counts()[kInf - 1], 0u);
+  EXPECT_EQ(histogram.cumulative_counts()[kInf], 2u);
+}
+
 TEST(LatencyHistogram, QuantileIsZeroWhenNothingWasRecorded) {
   EXPECT_EQ(microseconds(LatencyHistogram{}.quantile(0.5)), 0);
 }

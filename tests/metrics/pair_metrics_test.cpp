@@ -4,6 +4,8 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <variant>
 #include <vector>
 
 #include "market/quote_decoder.h"
@@ -19,19 +21,32 @@ struct Step {
   const char* moving_avg;
 };
 
-// Expected values worked out by hand (exact fractions, then half-even at 12 digits) for an SMA
-// window of 5. The 4th mid is a tie rounded up to even (1.5e-12 -> 2e-12), the 5th one rounded
-// down to even (2.5e-12 -> 2e-12), the 7th down to 10; the 4th average is a tie rounded down to
-// even, the others do not terminate.
+// Expected values worked out by hand (exact fractions, then half-even at the 19th fractional
+// digit) for an SMA window of 5. Every mid is exact, one digit past its prices in the 1st, 4th, 6th
+// and 7th. The 2nd average is a tie rounded down to even (...0002|5), the 3rd does not terminate
+// (...668|333), the 4th is a tie rounded up to even (...0007|5 -> ...0008); the others terminate.
 const std::vector<Step> kWindowOfFiveSteps = {
-    {"1", "1", "1", "1"},
-    {"1", "2", "1.5", "1.25"},
-    {"2", "2", "2", "1.5"},
-    {"0.000000000001", "0.000000000002", "0.000000000002", "1.125"},
-    {"0.000000000001", "0.000000000004", "0.000000000002", "0.900000000001"},
-    {"3.3", "3.4", "3.35", "1.370000000001"},
-    {"10", "10.000000000001", "10", "3.070000000001"},
+    {"1", "1.000000000000000001", "1.0000000000000000005", "1.0000000000000000005"},
+    {"1", "1", "1", "1.0000000000000000002"},
+    {"0.000000000001", "0.000000000002", "0.0000000000015", "0.6666666666671666668"},
+    {"1", "1.000000000000000005", "1.0000000000000000025", "0.7500000000003750008"},
+    {"3.3", "3.4", "3.35", "1.2700000000003000006"},
+    {"10", "10.000000000000000001", "10.0000000000000000005", "3.0700000000003000006"},
+    {"0.000000000000000001", "0.000000000000000004", "0.0000000000000000025",
+     "2.8700000000003000011"},
 };
+
+// Through the decoder, as a message's prices arrive.
+market::Quote decoded_quote(std::string_view bid, std::string_view ask) {
+  const auto decoded = market::decode_quote(R"({"pair":"BTC-USD","bid":")" + std::string{bid} +
+                                                R"(","ask":")" + std::string{ask} + R"("})",
+                                            market::Timestamp{});
+  if (const auto* rejection = std::get_if<market::Rejection>(&decoded)) {
+    ADD_FAILURE() << bid << "/" << ask << " rejected: " << rejection->reason;
+    return {};
+  }
+  return std::get<market::Quote>(decoded);
+}
 
 TEST(PairMetrics, GivesTheDesignExampleExactMidAndSpread) {
   const auto decoded = market::decode_quote(
@@ -45,6 +60,46 @@ TEST(PairMetrics, GivesTheDesignExampleExactMidAndSpread) {
   EXPECT_EQ(snapshot.ask.to_string(), "46535.3");
   EXPECT_EQ(snapshot.mid_price.to_string(), "46465.785");
   EXPECT_EQ(snapshot.spread.to_string(), "139.03");
+}
+
+TEST(PairMetrics, KeepsSpreadAndMidExactPastTwelveFractionalDigits) {
+  PairMetrics metrics{5};
+
+  const Snapshot& snapshot = metrics.apply(decoded_quote("1.0000000000001", "1.0000000000002"));
+
+  EXPECT_EQ(snapshot.spread.to_string(), "0.0000000000001");
+  EXPECT_EQ(snapshot.mid_price.to_string(), "1.00000000000015");
+}
+
+TEST(PairMetrics, GivesTheMidOfTwelveDigitPricesExactly) {
+  PairMetrics metrics{5};
+
+  const Snapshot& snapshot = metrics.apply(decoded_quote("0.000000000001", "0.000000000002"));
+
+  EXPECT_EQ(snapshot.mid_price.to_string(), "0.0000000000015");
+  EXPECT_EQ(snapshot.moving_avg.to_string(), "0.0000000000015");
+}
+
+TEST(PairMetrics, GivesTheMidOfEighteenDigitPricesExactlyWithANineteenthDigit) {
+  PairMetrics metrics{5};
+
+  EXPECT_EQ(metrics.apply(decoded_quote("0.000000000000000001", "0.000000000000000002"))
+                .mid_price.to_string(),
+            "0.0000000000000000015");
+  EXPECT_EQ(metrics
+                .apply(decoded_quote("999999999999999.999999999999999998",
+                                     "999999999999999.999999999999999999"))
+                .mid_price.to_string(),
+            "999999999999999.9999999999999999985");
+}
+
+TEST(PairMetrics, RoundsTheMovingAverageHalfToEvenAtTheNineteenthFractionalDigit) {
+  PairMetrics metrics{3};
+  metrics.apply(quote("X-Y", "1", "1"));
+  metrics.apply(quote("X-Y", "1", "1"));
+
+  EXPECT_EQ(metrics.apply(quote("X-Y", "2", "2")).moving_avg.to_string(), "1.3333333333333333333");
+  EXPECT_EQ(metrics.apply(quote("X-Y", "2", "2")).moving_avg.to_string(), "1.6666666666666666667");
 }
 
 TEST(PairMetrics, FirstQuoteSetsEveryMetricFromItself) {
@@ -160,9 +215,27 @@ TEST(PairMetrics, RestoreKeepsTheStoredSnapshotAsLatest) {
   EXPECT_EQ(metrics.latest(), history.latest);
 }
 
+TEST(PairMetrics, AveragesTheLargestPricesOverTheWidestWindow) {
+  const std::string largest = "999999999999999.999999999999999999";
+  PairMetrics metrics{kMaxSmaWindow};
+  for (std::size_t i = 1; i < kMaxSmaWindow; ++i) {
+    metrics.apply(decoded_quote(largest, largest));
+  }
+
+  const Snapshot& snapshot = metrics.apply(decoded_quote(largest, largest));
+
+  EXPECT_EQ(snapshot.moving_avg.to_string(), largest);
+  EXPECT_EQ(snapshot.count, static_cast<std::int64_t>(kMaxSmaWindow));
+}
+
 TEST(PairMetrics, RefusesAnEmptyWindow) {
   EXPECT_THROW(PairMetrics{0}, std::invalid_argument);
   EXPECT_THROW((PairMetrics{0, History{}}), std::invalid_argument);
+}
+
+TEST(PairMetrics, RefusesAWindowWiderThanItsSumCanHold) {
+  EXPECT_THROW(PairMetrics{kMaxSmaWindow + 1}, std::invalid_argument);
+  EXPECT_THROW((PairMetrics{kMaxSmaWindow + 1, History{}}), std::invalid_argument);
 }
 
 }  // namespace

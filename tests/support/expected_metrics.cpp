@@ -13,6 +13,23 @@ Units divide_half_even(Units numerator, Units divisor) {
   return quotient;
 }
 
+// Decimal digits of a non-negative count, at least `width` of them.
+std::string digits_of(Units value, std::size_t width) {
+  std::string digits;
+  while (value != 0 || digits.size() < width) {
+    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(value % 10)));
+    value /= 10;
+  }
+  return digits;
+}
+
+// A price has at most 18 fractional digits: none in the 19th.
+void check_price(Units price) {
+  if (price % 10 != 0) {
+    throw std::invalid_argument("not a price of at most 18 fractional digits: " + text_of(price));
+  }
+}
+
 }  // namespace
 
 Units parse_units(std::string_view text) {
@@ -21,9 +38,9 @@ Units parse_units(std::string_view text) {
   const auto point = text.find('.');
   const auto whole = text.substr(0, point);
   auto fraction = point == std::string_view::npos ? std::string_view{} : text.substr(point + 1);
-  while (fraction.size() > 12 && fraction.back() == '0') fraction.remove_suffix(1);
-  if (whole.empty() || fraction.size() > 12) {
-    throw std::invalid_argument("not a decimal of at most 12 fractional digits: " +
+  while (fraction.size() > kDigits && fraction.back() == '0') fraction.remove_suffix(1);
+  if (whole.empty() || fraction.size() > kDigits) {
+    throw std::invalid_argument("not a decimal of at most 19 fractional digits: " +
                                 std::string{text});
   }
   Units units = 0;
@@ -44,17 +61,19 @@ Units parse_units(std::string_view text) {
 std::string text_of(Units units) {
   const bool negative = units < 0;
   if (negative) units = -units;
-  std::string whole = std::to_string(static_cast<long long>(units / kUnitsPerOne));
-  std::string fraction = std::to_string(static_cast<long long>(units % kUnitsPerOne));
-  fraction.insert(0, 12 - fraction.size(), '0');
+  std::string fraction = digits_of(units % kUnitsPerOne, kDigits);
   while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
-  return (negative ? "-" : "") + whole + (fraction.empty() ? "" : "." + fraction);
+  return (negative ? "-" : "") + digits_of(units / kUnitsPerOne, 1) +
+         (fraction.empty() ? "" : "." + fraction);
 }
 
 std::string canonical(std::string_view text) { return text_of(parse_units(text)); }
 
 ExpectedRow ExpectedPair::add(const std::string& pair, Units bid, Units ask) {
-  const Units mid = divide_half_even(bid + ask, 2);
+  check_price(bid);
+  check_price(ask);
+  // Exact: the sum of two prices of 18 digits halves within 19.
+  const Units mid = (bid + ask) / 2;
   highest_bid_ = count_ == 0 ? bid : std::max(highest_bid_, bid);
   lowest_ask_ = count_ == 0 ? ask : std::min(lowest_ask_, ask);
   max_spread_ = count_ == 0 ? ask - bid : std::max(max_spread_, ask - bid);

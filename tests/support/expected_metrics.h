@@ -8,12 +8,18 @@
 
 namespace cryptometrics::testing {
 
-// An exact decimal as a count of 10^-12, computed here independently of market::Decimal so
-// that the tests check the service against a second implementation.
-__extension__ using Units = __int128;
-inline constexpr Units kUnitsPerOne = 1'000'000'000'000;
+// The rule the service keeps, computed here independently of market::Decimal so that the tests
+// check the service against a second implementation: prices of at most 18 fractional digits;
+// mid price and spread exact (a mid has at most 19); the moving average rounded half to even at
+// the 19th fractional digit.
+inline constexpr std::size_t kDigits = 19;
 
-// "123.45" -> units; at most 12 fractional digits, as the service stores them.
+// An exact decimal as a count of 10^-19.
+__extension__ using Units = __int128;
+inline constexpr Units kUnitsPerOne = Units{10'000'000'000'000'000'000ULL};  // 10^kDigits
+
+// "123.45" -> units; at most 19 fractional digits (trailing zeros aside), as the service stores
+// them.
 Units parse_units(std::string_view text);
 // The shortest exact text: no trailing zeros, no trailing point.
 std::string text_of(Units units);
@@ -30,6 +36,7 @@ class ExpectedPair {
  public:
   explicit ExpectedPair(std::size_t window) : window_{window} {}
 
+  // `bid` and `ask` must be prices the service accepts: at most 18 fractional digits.
   ExpectedRow add(const std::string& pair, Units bid, Units ask);
 
  private:
