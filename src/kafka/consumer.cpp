@@ -5,16 +5,15 @@
 
 #include <algorithm>
 #include <array>
-#include <map>
 #include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 #include <stdexcept>
 #include <system_error>
 
 #include "kafka/client_config.h"
 #include "kafka/fetch_nudger.h"
+#include "kafka/statistics.h"
 
 namespace cryptometrics::kafka {
 namespace {
@@ -184,7 +183,13 @@ void Consumer::Client::hand_over(const rd_kafka_message_t& message) {
       .timestamp = std::nullopt,
   };
   if (timestamp_type != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE && milliseconds >= 0) {
-    handed.timestamp = market::Timestamp{std::chrono::milliseconds{milliseconds}};
+    // A producer may stamp anything: beyond what microseconds hold, the time is the latest there
+    // is, which the decoder refuses as out of range rather than wrapping into a valid one.
+    constexpr auto kLatest = std::chrono::duration_cast<std::chrono::milliseconds>(
+        market::Timestamp::duration::max());
+    handed.timestamp = milliseconds >= kLatest.count()
+                           ? market::Timestamp::max()
+                           : market::Timestamp{std::chrono::milliseconds{milliseconds}};
   }
   handler.on_message(handed);
 }
@@ -257,36 +262,13 @@ void Consumer::Client::committed(rd_kafka_resp_err_t code,
 }
 
 // librdkafka reports a broker it cannot reach through the error callback, but not its return;
-// on a quiet topic no message would come to clear the error. Its statistics tell the state of
-// every broker's connection, the group's, and the leader of every partition: the error is over
-// once the group coordinator is up and so is the leader of every partition assigned here (or,
-// before any is assigned, some broker). Other brokers may stay down: this consumer does not
-// need them.
-void Consumer::Client::statistics(std::string_view text) {
+// on a quiet topic no message would come to clear the error. Its statistics tell (statistics.h).
+void Consumer::Client::statistics(std::string_view json) {
   if (error.empty() || !error_is_connection) return;
-  const auto stats = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!stats.is_object()) return;
-  std::map<std::int64_t, bool> broker_up;  // by node id
-  bool any_broker_up = false;
-  for (const auto& broker : stats.value("brokers", nlohmann::json::object())) {
-    const bool up = broker.value("state", "") == "UP";
-    const auto node = broker.value("nodeid", std::int64_t{-1});
-    if (node >= 0) {
-      broker_up[node] = up;
-      any_broker_up = any_broker_up || up;
-    }
+  if (brokers_needed_are_up(json, topic)) {
+    spdlog::info("Kafka consumer on topic {}: the brokers answer again", topic);
+    error.clear();
   }
-  if (!any_broker_up || stats.value("/cgrp/state"_json_pointer, "") != "up") return;
-  const auto& partitions = stats.value("/topics"_json_pointer, nlohmann::json::object())
-                               .value(topic, nlohmann::json::object())
-                               .value("partitions", nlohmann::json::object());
-  for (const auto& partition : partitions) {
-    if (partition.value("partition", -1) < 0 || !partition.value("desired", false)) continue;
-    const auto leader = broker_up.find(partition.value("leader", std::int64_t{-1}));
-    if (leader == broker_up.end() || !leader->second) return;
-  }
-  spdlog::info("Kafka consumer on topic {}: the brokers answer again", topic);
-  error.clear();
 }
 
 Consumer::Consumer(boost::asio::io_context& io, const ConsumerSettings& settings,
