@@ -91,9 +91,9 @@ std::string parse_value(std::string_view text, const std::string& file, int line
     return double_quoted(value, file, line);
   }
   // As in shells and other .env readers, '#' starts a comment only after whitespace, so that
-  // "KEY=a#b" keeps its '#'.
-  for (std::size_t at = 0; at < text.size(); ++at) {
-    if (text[at] == '#' && (at == 0 || blanks.find(text[at - 1]) != std::string_view::npos)) {
+  // "KEY=a#b" keeps its '#', and so does "KEY=#b": right after the '=' is not after whitespace.
+  for (std::size_t at = 1; at < text.size(); ++at) {
+    if (text[at] == '#' && blanks.find(text[at - 1]) != std::string_view::npos) {
       text = text.substr(0, at);
       break;
     }

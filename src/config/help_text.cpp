@@ -81,8 +81,9 @@ std::string help_text() {
          "\n" +
          settings_section() +
          "\n"
-         "Precedence: the environment, then the .env file, then the flags; later wins. An empty\n"
-         "value means unset: the default applies. A bad value stops start-up with exit code 2.\n";
+         "Precedence: the .env file, then the environment, then the flags; later wins, so the\n"
+         "file fills in what the environment does not set. An empty value means unset: the\n"
+         "default applies. A bad value stops start-up with exit code 2.\n";
 }
 
 }  // namespace cryptometrics::config

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "market/pair.h"
+#include "storage/postgres/connection_string.h"
 
 namespace cryptometrics::config {
 namespace {
@@ -140,24 +141,17 @@ Problem apply_topic(std::string_view text, Draft& draft) {
   return std::nullopt;
 }
 
-// libpq's key=value form starts with a keyword and "=", as in "host=db dbname=metrics".
-bool is_key_value_connection_string(std::string_view text) {
-  const auto start = text.find_first_not_of(" \t");
-  if (start == std::string_view::npos) {
-    return false;
-  }
-  const auto keyword_end = text.find_first_not_of("abcdefghijklmnopqrstuvwxyz_", start);
-  if (keyword_end == start || keyword_end == std::string_view::npos) {
-    return false;
-  }
-  const auto equals = text.find_first_not_of(" \t", keyword_end);
-  return equals != std::string_view::npos && text[equals] == '=';
-}
-
+// Read by libpq itself, so that what passes here is what the service connects with. Neither
+// libpq's message nor the value is repeated: either may hold the password.
 Problem apply_database_url(std::string_view text, Draft& draft) {
-  if (!text.starts_with("postgres://") && !text.starts_with("postgresql://") &&
-      !is_key_value_connection_string(text)) {
-    return "must be a postgres:// or postgresql:// URL or a libpq key=value string";
+  const auto settings = storage::postgres::ConnectionSettings::read(text);
+  if (!settings) {
+    return "must be a postgresql:// (or postgres://) URL such as "
+           "postgresql://user:password@host:5432/dbname, or libpq key=value pairs such as "
+           "\"host=db dbname=metrics\"; libpq cannot read this one";
+  }
+  if (auto problem = settings->problem()) {
+    return "is a connection string that libpq would refuse on connecting: its " + *problem;
   }
   draft.postgres.database_url = text;
   return std::nullopt;
@@ -258,7 +252,8 @@ constexpr std::array settings_table = {
                 assign_text<&Draft::postgres, &PostgresSettings::password>},
     SettingSpec{"DATABASE_URL", "--database-url", "", SettingGroup::storage,
                 "PostgreSQL as postgresql://user:password@host:port/dbname or a libpq key=value "
-                "string; wins over the DB_* settings; logged with its password masked",
+                "string, read as libpq reads it; wins over the DB_* settings; logged as "
+                "user@host:port/dbname, never with its password",
                 true, apply_database_url},
     SettingSpec{"SQLITE_PATH", "--sqlite-path", "crypto-metrics.db", SettingGroup::storage,
                 "SQLite database file, the store when PostgreSQL is not configured", false,

@@ -77,8 +77,9 @@ struct Loaded {
   Settings settings;
 };
 
-// Builds the settings from, in order, later wins: `environment`, the `.env` file (the one named
-// by --env-file, or ./.env when present), then the flags in `args` (argv without argv[0]).
+// Builds the settings from, in order, later wins: the `.env` file (the one named by --env-file,
+// or ./.env when present), then `environment`, then the flags in `args` (argv without argv[0]).
+// An empty value unsets what an earlier source set: the default applies.
 // Throws ConfigError for an unknown flag, a bad value or an unreadable --env-file.
 Loaded load(const std::vector<std::string>& args,
             const std::map<std::string, std::string>& environment);

@@ -76,6 +76,23 @@ TEST_F(EnvFileTest, ReadsEveryAcceptedForm) {
   EXPECT_EQ(values, expected);
 }
 
+// As in the shell: "KEY=#x" sets KEY to "#x"; only "KEY= #x" leaves KEY empty before a comment.
+TEST_F(EnvFileTest, HashRightAfterTheEqualsSignStartsTheValue) {
+  const auto values = values_of(
+      "DB_PASSWORD=#x\n"
+      "ONLY_HASH=#\n"
+      "HASH_THEN_COMMENT=#a #b\n"
+      "BLANK_THEN_HASH= #comment\n");
+
+  const std::map<std::string, std::string> expected = {
+      {"DB_PASSWORD", "#x"},
+      {"ONLY_HASH", "#"},
+      {"HASH_THEN_COMMENT", "#a"},
+      {"BLANK_THEN_HASH", ""},
+  };
+  EXPECT_EQ(values, expected);
+}
+
 TEST_F(EnvFileTest, KeepsFileOrderAndLineNumbers) {
   const auto entries = read_env_file(write("A=1\n\n# note\nB=2\nA=3\n"));
 

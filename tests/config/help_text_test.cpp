@@ -41,7 +41,7 @@ TEST(HelpText, ListsEverySettingWithFlagVariableAndDefault) {
 TEST(HelpText, StatesPrecedenceAndTheEmbeddedBrokerLimit) {
   const auto help = help_text();
 
-  EXPECT_TRUE(contains(help, "the environment, then the .env file, then the flags; later wins"));
+  EXPECT_TRUE(contains(help, "the .env file, then the environment, then the flags; later wins"));
   EXPECT_TRUE(contains(help, "about 5 MiB per partition"));
 }
 

@@ -23,8 +23,9 @@ TEST_F(SettingsTest, NothingConfiguredGivesTheDefaults) {
   EXPECT_TRUE(loaded.settings.simulator_enabled());
 }
 
-TEST_F(SettingsTest, EnvFileOverridesEnvironmentAndFlagsOverrideBoth) {
-  write_file(".env", "KAFKA_TOPIC=from_file\nHTTP_PORT=2000\nDB_NAME=file_db\n");
+// The dotenv convention: .env fills in what the environment does not set.
+TEST_F(SettingsTest, EnvironmentOverridesEnvFileAndFlagsOverrideBoth) {
+  write_file(".env", "KAFKA_TOPIC=from_file\nHTTP_PORT=2000\nDB_NAME=file_db\nPAIRS=SOL-USD\n");
   const Environment environment = {{"KAFKA_TOPIC", "from_environment"},
                                    {"HTTP_PORT", "1000"},
                                    {"LOG_LEVEL", "debug"},
@@ -36,7 +37,8 @@ TEST_F(SettingsTest, EnvFileOverridesEnvironmentAndFlagsOverrideBoth) {
       load({"--kafka-topic", "from_flag", "--db-name=flag_db"}, environment).settings;
 
   EXPECT_EQ(settings.kafka_topic, "from_flag");
-  EXPECT_EQ(settings.http_port, 2000);
+  EXPECT_EQ(settings.http_port, 1000);
+  EXPECT_EQ(settings.pairs, std::vector<std::string>{"SOL-USD"});
   EXPECT_EQ(settings.log_level, "debug");
   EXPECT_EQ(settings.sma_window, 7u);
   ASSERT_TRUE(settings.postgres);
@@ -80,13 +82,11 @@ TEST_F(SettingsTest, FetchWaitIsShortWithTheEmbeddedBrokerUnlessSet) {
   EXPECT_EQ(load({}, {{"KAFKA_FETCH_WAIT_MS", "5"}}).settings.fetch_wait(), 5ms);
 }
 
+// Empty is a value like any other: set later, it unsets what an earlier source set.
 TEST_F(SettingsTest, EmptyValueFallsBackToTheDefault) {
-  write_file(".env", "DB_HOST=\nHTTP_PORT=\n");
+  write_file(".env", "DB_HOST=db.local\nHTTP_PORT=9000\nKAFKA_TOPIC=other\n");
 
-  const auto settings =
-      load({"--kafka-topic="},
-           {{"DB_HOST", "db.local"}, {"HTTP_PORT", "9000"}, {"KAFKA_TOPIC", "other"}})
-          .settings;
+  const auto settings = load({"--kafka-topic="}, {{"DB_HOST", ""}, {"HTTP_PORT", ""}}).settings;
 
   EXPECT_FALSE(settings.postgres);
   EXPECT_EQ(settings.http_port, 8080);

@@ -58,6 +58,16 @@ TEST_F(ValidationTest, RejectsEachBadValueNamingItsVariable) {
       {"KAFKA_BOOTSTRAP_SERVERS", "bad host:9092"},
       {"DATABASE_URL", "mysql://user@db/metrics"},
       {"DATABASE_URL", "just some text"},
+      {"DATABASE_URL", "postgresql://u@h:notaport/db"},
+      {"DATABASE_URL", "postgresql://u@h:0/db"},
+      {"DATABASE_URL", "postgresql://u@h:65536/db"},
+      {"DATABASE_URL", "postgresql://u@h/db?sslmode=sometimes"},
+      {"DATABASE_URL", "postgresql://u@h/db?bad_option=1"},
+      {"DATABASE_URL", "postgresql://u@h/%zz"},
+      {"DATABASE_URL", "host=db port=80x"},
+      {"DATABASE_URL", "host=a,b,c port=1,2"},
+      {"DATABASE_URL", "host=db connect_timeout=soon"},
+      {"DATABASE_URL", "host=db dbname='unterminated"},
   };
 
   for (const auto& [variable, value] : bad_values) {
@@ -152,13 +162,29 @@ TEST_F(ValidationTest, BootstrapServersAcceptHostPortLists) {
             "[::1]:9092");
 }
 
-TEST_F(ValidationTest, DatabaseUrlAcceptsUrlsAndKeyValueStrings) {
-  for (const std::string url : {"postgres://db/metrics", "postgresql://u:p@db:5433/metrics",
-                                "host=db dbname=metrics", "  dbname = metrics"}) {
+TEST_F(ValidationTest, DatabaseUrlAcceptsWhatLibpqConnectsWith) {
+  for (const std::string url :
+       {"postgres://db/metrics", "postgresql://u:p@db:5433/metrics", "host=db dbname=metrics",
+        "  dbname = metrics", "postgresql://a:5432,b:5433/metrics?sslmode=verify-full",
+        "postgresql:///metrics?host=/var/run/postgresql", "host=a,b port=5432"}) {
     const auto settings = load({}, {{"DATABASE_URL", url}}).settings;
     ASSERT_TRUE(settings.postgres) << url;
     EXPECT_EQ(settings.postgres->database_url, url);
   }
+}
+
+TEST_F(ValidationTest, DatabaseUrlMessageSaysWhatIsWrong) {
+  const auto port = error_of({}, {{"DATABASE_URL", "postgresql://u@h:notaport/db"}});
+  const auto mode = error_of({}, {{"DATABASE_URL", "host=db sslmode=sometimes"}});
+  const auto scheme = error_of({}, {{"DATABASE_URL", "mysql://u@h/db"}});
+
+  EXPECT_NE(std::string(port.what()).find("port must be a number from 1 to 65535"),
+            std::string::npos)
+      << port.what();
+  EXPECT_NE(std::string(mode.what()).find("sslmode must be one of disable, allow"),
+            std::string::npos)
+      << mode.what();
+  EXPECT_NE(std::string(scheme.what()).find("postgresql://"), std::string::npos) << scheme.what();
 }
 
 TEST_F(ValidationTest, NoErrorRevealsAPassword) {
@@ -172,6 +198,10 @@ TEST_F(ValidationTest, NoErrorRevealsAPassword) {
   const std::vector<ConfigError> errors = {
       error_of({}, bad_port),
       error_of({}, {{"DATABASE_URL", "mysql://user:hunter2-in-url@db/metrics"}}),
+      error_of({}, {{"DATABASE_URL", "postgresql://user:hunter2-in-url@db:x/metrics"}}),
+      error_of({}, {{"DATABASE_URL", "postgresql://user:hunter2%zz@db/metrics"}}),
+      error_of({}, {{"DATABASE_URL", "password=hunter2-in-key port=hunter2-in-port"}}),
+      error_of({}, {{"DATABASE_URL", "password='hunter2-in-key sslmode=hunter2-in-mode"}}),
       error_of({"--database-url=mysql://user:hunter2-in-flag@db/metrics"}),
       error_of({"--env-file", (directory_ / "broken.env").string()}, secrets),
       error_of({"--db-pasword=hunter2-in-flag"}, secrets),

@@ -14,14 +14,19 @@
 #include <vector>
 
 #include "market/timestamp.h"
+#include "storage/postgres/postgres_store.h"
 #include "storage/sqlite/migration_runner.h"
 #include "storage/sqlite/sqlite_store.h"
+#include "support/postgres_fixture.h"
 #include "support/temp_dir.h"
 
 namespace cryptometrics::storage {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::HasSubstr;
+using ::testing::Not;
+using Rows = std::vector<std::vector<std::string>>;
 
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in{path, std::ios::binary};
@@ -152,6 +157,219 @@ TEST_F(SqliteMigrationRunnerTest, FailingMigrationIsRolledBackAndNamed) {
   EXPECT_FALSE(database_.tableExists("c"));
   ASSERT_EQ(applied(database_).size(), 1u);
   EXPECT_EQ(applied(database_)[0].name, "001_a.sql");
+}
+
+// The proof of concept made its table by hand before its consumer first ran, exactly so.
+constexpr const char* kProofOfConceptTable =
+    "CREATE TABLE crypto_metrics (pair VARCHAR, bid NUMERIC, ask NUMERIC, mid_price NUMERIC,"
+    " spread NUMERIC, highest_bid NUMERIC, lowest_ask NUMERIC, max_spread NUMERIC,"
+    " timestamp TIMESTAMP)";
+
+// Columns, constraints and indexes of crypto_metrics, column order aside.
+constexpr const char* kShape =
+    "SELECT 'column', column_name || ' ' || data_type || ' ' || is_nullable || ' '"
+    " || coalesce(column_default, '') FROM information_schema.columns"
+    " WHERE table_name = 'crypto_metrics'"
+    " UNION ALL SELECT 'constraint', conname || ' ' || pg_get_constraintdef(oid)"
+    " FROM pg_constraint WHERE conrelid = 'crypto_metrics'::regclass"
+    " UNION ALL SELECT 'index', indexdef FROM pg_indexes WHERE tablename = 'crypto_metrics'"
+    " ORDER BY 1, 2";
+
+class PostgresMigrationTest : public testing::PostgresFixture {
+ protected:
+  // Migrates as start-up and `crypto-metrics migrate` do; the session's time zone is not UTC,
+  // so that the proof of concept's timestamps are seen to be read as UTC regardless.
+  static void migrate() {
+    postgres::PostgresStore{server_->connection_string() + " options='-c TimeZone=Asia/Tokyo'",
+                            "test database"}
+        .migrate();
+  }
+
+  // What migrate() throws; a test failure when it does not.
+  static std::string refusal() {
+    try {
+      migrate();
+    } catch (const std::exception& error) {
+      return error.what();
+    }
+    ADD_FAILURE() << "migrate() went through";
+    return {};
+  }
+
+  static Rows recorded_migrations() {
+    return server_->query("SELECT name FROM schema_migrations ORDER BY version");
+  }
+
+  // The proof of concept's columns, its timestamps as written (read as UTC by the takeover).
+  static Rows old_columns(const std::string& timestamp, const std::string& order) {
+    return server_->query(
+        "SELECT pair, bid, ask, mid_price, spread, highest_bid, lowest_ask, max_spread, to_char(" +
+        timestamp + ", 'YYYY-MM-DD HH24:MI:SS.US') FROM crypto_metrics ORDER BY " + order);
+  }
+
+  // A refusal rolls back the whole migration, schema_migrations included.
+  static bool nothing_recorded() {
+    return server_->query_value("SELECT to_regclass('schema_migrations') IS NULL") == "t";
+  }
+};
+
+// Rows inserted out of time order, with two at the same time, and moving averages that end,
+// that do not, and that sit exactly halfway at the 12th fractional digit.
+constexpr const char* kProofOfConceptRows =
+    "INSERT INTO crypto_metrics VALUES"
+    " ('BTC-USD', 1.5, 2.5, 2, 1, 46535.3, 0.5, 139.03, '2024-03-01 12:00:02'),"
+    " ('ETH-USD', 9, 11, 10, 2, 46535.3, 0.5, 139.03, '2024-03-01 12:00:01'),"
+    " ('BTC-USD', 0.5, 1.5, 1, 1, 46535.3, 0.5, 139.03, '2024-03-01 12:00:01'),"
+    " ('BTC-USD', 1.5, 2.5, 2, 1, 46535.3, 0.5, 139.03, '2024-03-01 12:00:03.250001'),"
+    " ('ETH-USD', 19, 21, 20, 2, 46535.3, 0.5, 139.03, '2024-03-01 12:00:04'),"
+    " ('ETH-USD', 29, 31, 30, 2, 46535.3, 0.5, 139.03, '2024-03-01 12:00:05'),"
+    " ('ETH-USD', 39, 41, 40, 2, 46535.3, 0.5, 139.03, '2024-03-01 12:00:06'),"
+    " ('ETH-USD', 49, 51, 50, 2, 46535.3, 0.5, 139.03, '2024-03-01 12:00:07'),"
+    " ('ETH-USD', 59, 61, 60, 2, 46535.3, 0.5, 139.03, '2024-03-01 12:00:08'),"
+    " ('LTC-USD', 0.000000000001, 0.000000000001, 0.000000000001, 0, 1, 0.5, 2,"
+    "  '2024-03-01 12:00:09'),"
+    " ('LTC-USD', 0.000000000002, 0.000000000002, 0.000000000002, 0, 1, 0.5, 2,"
+    "  '2024-03-01 12:00:10'),"
+    " ('SOL-USD', 0.000000000002, 0.000000000002, 0.000000000002, 0, 1, 0.5, 2,"
+    "  '2024-03-01 12:00:11'),"
+    " ('SOL-USD', 0.000000000003, 0.000000000003, 0.000000000003, 0, 1, 0.5, 2,"
+    "  '2024-03-01 12:00:12')";
+
+TEST_F(PostgresMigrationTest, TakesOverTheProofOfConceptsTableKeepingEveryRow) {
+  server_->execute(kProofOfConceptTable);
+  server_->execute(kProofOfConceptRows);
+  const Rows by_time_then_place = old_columns("\"timestamp\"", "\"timestamp\", ctid");
+
+  migrate();
+
+  // Every old value as it was, numbered by time, then by place in the table.
+  EXPECT_EQ(old_columns("\"timestamp\" AT TIME ZONE 'UTC'", "id"), by_time_then_place);
+  // Per pair, by time: each row's count and moving average (the mean of the last 5 mid prices).
+  EXPECT_EQ(server_->query("SELECT pair, string_agg(quote_count || ' ' || trim_scale(moving_avg),"
+                           " ', ' ORDER BY id) FROM crypto_metrics GROUP BY pair ORDER BY pair"),
+            (Rows{{"BTC-USD", "1 1, 2 1.5, 3 1.666666666667"},
+                  {"ETH-USD", "1 10, 2 15, 3 20, 4 25, 5 30, 6 40"},
+                  {"LTC-USD", "1 0.000000000001, 2 0.000000000002"},
+                  {"SOL-USD", "1 0.000000000002, 2 0.000000000002"}}));
+  EXPECT_EQ(server_->query_value("SELECT count(*) FROM crypto_metrics WHERE kafka_topic IS NOT NULL"
+                                 " OR kafka_partition IS NOT NULL OR kafka_offset IS NOT NULL"),
+            "0");
+  EXPECT_EQ(recorded_migrations().front(), std::vector<std::string>{"001_init.sql"});
+  // New rows follow the old ones.
+  EXPECT_EQ(server_->query_value("SELECT nextval(pg_get_serial_sequence('crypto_metrics', 'id'))"),
+            "14");
+}
+
+TEST_F(PostgresMigrationTest, TheTakenOverTableHasTheShapeOfANewOne) {
+  migrate();
+  const Rows created = server_->query(kShape);
+  server_->reset_database();
+  server_->execute(kProofOfConceptTable);
+  server_->execute(kProofOfConceptRows);
+
+  migrate();
+
+  EXPECT_EQ(server_->query(kShape), created);
+}
+
+TEST_F(PostgresMigrationTest, TakesOverAnEmptyProofOfConceptTable) {
+  server_->execute(kProofOfConceptTable);
+
+  migrate();
+
+  EXPECT_EQ(server_->query_value("SELECT count(*) FROM crypto_metrics"), "0");
+  EXPECT_EQ(server_->query_value("SELECT nextval(pg_get_serial_sequence('crypto_metrics', 'id'))"),
+            "1");
+}
+
+TEST_F(PostgresMigrationTest, LeavesATableOfMigration001sShapeAsItIs) {
+  server_->execute(std::string{postgres_migrations().front().sql});
+  server_->execute(
+      "INSERT INTO crypto_metrics (pair, bid, ask, mid_price, spread, highest_bid, lowest_ask,"
+      " max_spread, moving_avg, quote_count, \"timestamp\") VALUES"
+      " ('BTC-USD', 1, 2, 1.5, 1, 1, 2, 1, 1.5, 7, now())");
+
+  migrate();
+
+  EXPECT_EQ(server_->query("SELECT id, quote_count FROM crypto_metrics"), (Rows{{"1", "7"}}));
+  EXPECT_EQ(recorded_migrations().front(), std::vector<std::string>{"001_init.sql"});
+}
+
+TEST_F(PostgresMigrationTest, RefusesATableOfAnotherShapeSayingWhatDiffers) {
+  server_->execute(
+      "CREATE TABLE crypto_metrics (pair VARCHAR, bid NUMERIC, ask NUMERIC, mid_price NUMERIC,"
+      " spread INTEGER, highest_bid NUMERIC, lowest_ask NUMERIC, timestamp TIMESTAMP,"
+      " volume NUMERIC)");
+  const Rows before = server_->query(kShape);
+
+  const std::string message = refusal();
+
+  EXPECT_THAT(message,
+              AllOf(HasSubstr("crypto_metrics exists but has neither the proof of concept's "
+                              "columns nor those of migration 001"),
+                    HasSubstr("it lacks max_spread; has volume (numeric) besides; has spread of "
+                              "type integer, not numeric."),
+                    HasSubstr("Nothing was changed. Rename the table (ALTER TABLE crypto_metrics "
+                              "RENAME TO crypto_metrics_old)")));
+  EXPECT_EQ(server_->query(kShape), before);
+  EXPECT_TRUE(nothing_recorded());
+}
+
+TEST_F(PostgresMigrationTest, ComparesATableWithAnIdToMigration001s) {
+  server_->execute("CREATE TABLE crypto_metrics (id BIGSERIAL PRIMARY KEY, pair TEXT)");
+
+  EXPECT_THAT(refusal(), AllOf(HasSubstr("compared with 001's, it lacks bid, ask, mid_price"),
+                               Not(HasSubstr("besides"))));
+  EXPECT_TRUE(nothing_recorded());
+}
+
+TEST_F(PostgresMigrationTest, RefusesAViewNamedCryptoMetrics) {
+  server_->execute("CREATE VIEW crypto_metrics AS SELECT 1 AS id");
+
+  EXPECT_THAT(refusal(), HasSubstr("crypto_metrics exists but is not a table"));
+  EXPECT_TRUE(nothing_recorded());
+}
+
+TEST_F(PostgresMigrationTest, RefusesRowsWithoutRequiredValuesNamingColumnAndCount) {
+  server_->execute(kProofOfConceptTable);
+  server_->execute(kProofOfConceptRows);
+  server_->execute(
+      "INSERT INTO crypto_metrics (pair, bid, ask, mid_price, spread, highest_bid, lowest_ask,"
+      " max_spread, timestamp) VALUES"
+      " ('BTC-USD', NULL, 2, 1.5, 1, 1, 1, 1, now()),"
+      " ('BTC-USD', NULL, 2, 1.5, 1, 1, 1, 1, NULL)");
+  const Rows before = server_->query(kShape);
+
+  const std::string message = refusal();
+
+  EXPECT_THAT(message, AllOf(HasSubstr("has rows without a value the service requires: "
+                                       "2 rows without bid, 1 row without timestamp."),
+                             HasSubstr("(DELETE FROM crypto_metrics WHERE \"bid\" IS NULL OR "
+                                       "\"timestamp\" IS NULL)")));
+  EXPECT_EQ(server_->query(kShape), before);
+  EXPECT_EQ(server_->query_value("SELECT count(*) FROM crypto_metrics"), "15");
+  EXPECT_TRUE(nothing_recorded());
+}
+
+// The service reads each pair back from the taken-over rows: it continues their count and moving
+// average rather than starting over.
+TEST_F(PostgresMigrationTest, TheStoreReadsThePairsBackFromTheOldRows) {
+  server_->execute(kProofOfConceptTable);
+  server_->execute(kProofOfConceptRows);
+  migrate();
+
+  const auto histories =
+      postgres::PostgresStore{server_->connection_string(), "test database"}.load_histories(5);
+
+  ASSERT_EQ(histories.size(), 4u);
+  EXPECT_EQ(histories[0].latest.pair, "BTC-USD");
+  EXPECT_EQ(histories[0].latest.count, 3);
+  EXPECT_EQ(histories[0].recent_mid_prices.size(), 3u);
+  EXPECT_EQ(histories[1].latest.pair, "ETH-USD");
+  EXPECT_EQ(histories[1].latest.count, 6);
+  EXPECT_EQ(histories[1].latest.moving_avg.to_string(), "40");
+  EXPECT_EQ(histories[1].recent_mid_prices.size(), 5u);
+  EXPECT_EQ(market::format_rfc3339(histories[0].latest.timestamp), "2024-03-01T12:00:03.250001Z");
 }
 
 }  // namespace

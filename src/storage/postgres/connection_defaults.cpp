@@ -1,9 +1,12 @@
 #include "storage/postgres/connection_defaults.h"
 
 #include <array>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
+
+#include "storage/postgres/connection_string.h"
 
 namespace cryptometrics::storage::postgres {
 namespace {
@@ -23,47 +26,19 @@ constexpr std::array<Setting, 8> kDefaults{{
     {"application_name", "crypto-metrics"},
 }};
 
-bool is_uri(std::string_view text) {
-  return text.starts_with("postgres://") || text.starts_with("postgresql://");
-}
-
-// Whether the query part of a URI ("...?a=1&b=2") sets `key`.
-bool uri_sets(std::string_view uri, std::string_view key) {
-  const auto query = uri.find('?');
-  if (query == std::string_view::npos) {
-    return false;
-  }
-  std::string_view rest = uri.substr(query + 1);
-  while (!rest.empty()) {
-    const auto end = rest.find('&');
-    const auto parameter = rest.substr(0, end);
-    if (parameter.substr(0, parameter.find('=')) == key) {
-      return true;
-    }
-    rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
-  }
-  return false;
-}
-
 }  // namespace
 
 std::string with_connection_defaults(std::string_view connection_string) {
-  if (is_uri(connection_string)) {
-    std::string uri{connection_string};
-    for (const auto& [key, value] : kDefaults) {
-      if (!uri_sets(connection_string, key)) {
-        uri += uri.find('?') == std::string::npos ? '?' : '&';
-        uri.append(key).append("=").append(value);
-      }
-    }
-    return uri;
+  auto settings = ConnectionSettings::read(connection_string);
+  if (!settings) {
+    throw std::invalid_argument{
+        "the connection settings are malformed (libpq's message is withheld: it quotes them, "
+        "password included)"};
   }
-  // In a key=value string the last setting of a keyword wins, so the defaults go first.
-  std::string text;
-  for (const auto& [key, value] : kDefaults) {
-    text.append(key).append("=").append(value).append(" ");
+  for (const auto& [keyword, value] : kDefaults) {
+    settings->set_default(keyword, value);
   }
-  return text.append(connection_string);
+  return settings->text();
 }
 
 }  // namespace cryptometrics::storage::postgres

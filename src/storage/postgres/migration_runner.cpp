@@ -4,8 +4,13 @@
 #include <set>
 #include <string>
 
+#include "storage/postgres/proof_of_concept_takeover.h"
+
 namespace cryptometrics::storage::postgres {
 namespace {
+
+// 001_init.sql, which creates crypto_metrics unless a table of that name is there already.
+constexpr int kInitVersion = 1;
 
 constexpr const char* kTakeMigrationLock =
     "SELECT pg_advisory_xact_lock(hashtext('crypto-metrics migrations'))";
@@ -32,6 +37,9 @@ std::vector<std::string> apply_migrations(pqxx::connection& connection,
   for (const Migration& migration : migrations) {
     if (applied.contains(migration.version)) {
       continue;
+    }
+    if (migration.version == kInitVersion) {
+      take_over_existing_table(transaction);
     }
     transaction.exec0(std::string{migration.sql}, std::string{migration.name});
     transaction.exec_params0("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",

@@ -70,14 +70,6 @@ constexpr const char* kSelectOffsets =
     "SELECT kafka_partition, next_offset, kafka_life FROM kafka_offsets WHERE kafka_topic = $1"
     " ORDER BY kafka_partition";
 
-// libpq quotes the offending part of a connection string it cannot parse, and that part may be
-// the password, so such messages are not passed on.
-bool quotes_connection_string(std::string_view message) {
-  return message.find("connection info string") != std::string_view::npos ||
-         message.find("connection option") != std::string_view::npos ||
-         message.find("percent-encoded") != std::string_view::npos ||
-         message.find("URI") != std::string_view::npos;
-}
 
 market::Decimal decimal_of(std::string_view text, std::string_view column, std::string_view pair) {
   const auto parsed = market::Decimal::parse(text);
@@ -154,8 +146,7 @@ struct PostgresStore::Session {
 };
 
 PostgresStore::PostgresStore(std::string connection_string, std::string description)
-    : connection_string_{with_connection_defaults(connection_string)},
-      description_{std::move(description)} {}
+    : connection_string_{std::move(connection_string)}, description_{std::move(description)} {}
 
 PostgresStore::~PostgresStore() = default;
 
@@ -252,16 +243,8 @@ void PostgresStore::attempt(std::string_view what, const std::function<void(Sess
   std::string_view doing = "connecting";
   try {
     if (!session_) {
-      try {
-        session_ = std::make_unique<Session>(connection_string_);
-      } catch (const pqxx::broken_connection& error) {
-        if (quotes_connection_string(error.what())) {
-          throw std::invalid_argument{
-              "the connection settings are malformed (libpq's message is withheld: it quotes "
-              "them, password included)"};
-        }
-        throw;
-      }
+      // Read by libpq before connecting: what it cannot read is refused without being quoted.
+      session_ = std::make_unique<Session>(with_connection_defaults(connection_string_));
     }
     if (!migrated_) {
       doing = "applying migrations";
