@@ -2,6 +2,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <functional>
 #include <iostream>
 #include <spdlog/spdlog.h>
 
@@ -15,10 +16,31 @@ int run_kafka_dev(const config::Settings& settings) {
   kafka::EmbeddedBroker broker{settings.kafka_topic, kEmbeddedPartitions};
   // The address alone on stdout, so that scripts can read it: BOOTSTRAP=$(... | head -1).
   std::cout << broker.bootstrap_servers() << std::endl;
-  spdlog::info("embedded Kafka broker at {} with topic {} ({} partitions); stop with Ctrl-C",
-               broker.bootstrap_servers(), settings.kafka_topic, kEmbeddedPartitions);
-  boost::asio::signal_set signals{io, SIGINT, SIGTERM};
-  signals.async_wait([](const boost::system::error_code&, int) {});
+  spdlog::info(
+      "embedded Kafka broker at {} with topic {} ({} partitions); stop with Ctrl-C; SIGUSR1 "
+      "takes it down, SIGUSR2 brings it back",
+      broker.bootstrap_servers(), settings.kafka_topic, kEmbeddedPartitions);
+  boost::asio::signal_set stop{io, SIGINT, SIGTERM};
+  stop.async_wait([&io](const boost::system::error_code&, int) { io.stop(); });
+
+  // A broker outage on demand, for fault tests from another process: down, the broker closes
+  // its connections and refuses new ones; what it stores is kept for when it is up again.
+  boost::asio::signal_set faults{io, SIGUSR1, SIGUSR2};
+  std::function<void()> wait_for_fault = [&] {
+    faults.async_wait([&](const boost::system::error_code& failure, int signal_number) {
+      if (failure) return;
+      if (signal_number == SIGUSR1) {
+        broker.set_down();
+        spdlog::warn("embedded Kafka broker down (SIGUSR1)");
+      } else {
+        broker.set_up();
+        spdlog::info("embedded Kafka broker up again (SIGUSR2)");
+      }
+      wait_for_fault();
+    });
+  };
+  wait_for_fault();
+
   io.run();
   spdlog::info("embedded Kafka broker stopped");
   return 0;

@@ -11,10 +11,14 @@
 #include <vector>
 
 #include "market/pair.h"
+#include "metrics/pair_metrics.h"
 #include "storage/postgres/connection_string.h"
 
 namespace cryptometrics::config {
 namespace {
+
+// SMA_WINDOW's bound is where the window's exact sum is kept (pair_metrics.h); its help names it.
+static_assert(metrics::kMaxSmaWindow == 10'000, "SMA_WINDOW's help text says 10000");
 
 std::string lower_case(std::string_view text) {
   std::string lowered(text);
@@ -285,7 +289,7 @@ constexpr std::array settings_table = {
                 false, assign_integer<0, 1'000'000, &Draft::settings, &Settings::simulator_rate>},
     SettingSpec{"SMA_WINDOW", "--sma-window", "5", SettingGroup::metrics,
                 "Number of mid prices in the moving average, from 1 to 10000", false,
-                assign_integer<1, 10'000, &Draft::settings, &Settings::sma_window>},
+                assign_integer<1, metrics::kMaxSmaWindow, &Draft::settings, &Settings::sma_window>},
     SettingSpec{"LOG_LEVEL", "--log-level", "info", SettingGroup::logging,
                 "trace, debug, info, warn, error, critical or off", false, apply_log_level},
 };

@@ -37,6 +37,32 @@ std::string decimal_field(const json& body, const std::string& name) {
   return text;
 }
 
+// An outage of a broker in another process, as the soak test makes them: the service says so,
+// and reads on once it is back, without a message lost or doubled.
+TEST(Binary, KafkaDevTakesItsBrokerDownOnSigusr1AndBackOnSigusr2) {
+  testing::TempDir directory;
+  KafkaDev broker{directory};
+  Service service{directory, {{"KAFKA_BOOTSTRAP_SERVERS", broker.bootstrap_servers()}}};
+  testing::Simulator simulator{directory, broker.bootstrap_servers(), 200};
+  service.wait_for("/metrics/BTC-USD",
+                   [](const json& body) { return body["count"].get<std::int64_t>() >= 20; });
+
+  broker.set_down();
+  const json down = service.wait_for(
+      "/readyz", [](const json& body) { return !body["kafka"]["ready"].get<bool>(); }, 60s, true);
+  broker.set_up();
+  service.wait_for(
+      "/readyz", [](const json& body) { return body["status"] == "ready"; }, 60s, true);
+
+  EXPECT_NE(down["kafka"]["state"].get<std::string>().find("error"), std::string::npos)
+      << down.dump();
+  const std::int64_t delivered = simulator.stop();
+  service.wait_for_total(delivered, 60s);
+  EXPECT_EQ(service.stop(), 0);
+  SQLite::Database database{(directory / "metrics.db").string()};
+  EXPECT_EQ(database.execAndGet("SELECT COUNT(*) FROM crypto_metrics").getInt64(), delivered);
+}
+
 // Every row's metrics must follow from the rows of its pair before it: a message counted twice
 // or lost would break the chain.
 void expect_consistent_rows(const std::filesystem::path& database_path) {

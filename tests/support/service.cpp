@@ -93,6 +93,29 @@ KafkaDev::KafkaDev(const TempDir& directory)
   bootstrap_servers_ = process_.stdout_text().substr(0, process_.stdout_text().find('\n'));
 }
 
+void KafkaDev::set_down() { signal_and_wait(SIGUSR1, "down (SIGUSR1)"); }
+
+void KafkaDev::set_up() { signal_and_wait(SIGUSR2, "up again (SIGUSR2)"); }
+
+void KafkaDev::signal_and_wait(int signal_number, std::string_view said) {
+  const auto occurrences = [&] {
+    const std::string text = process_.stderr_text();
+    std::size_t count = 0;
+    for (auto at = text.find(said); at != std::string::npos; at = text.find(said, at + 1)) ++count;
+    return count;
+  };
+  const std::size_t before = occurrences();
+  process_.send_signal(signal_number);
+  const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
+  while (occurrences() == before) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      throw std::runtime_error("kafka-dev did not say \"" + std::string{said} + "\":\n" +
+                               process_.stderr_text());
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+}
+
 KafkaDev::~KafkaDev() {
   process_.send_signal(SIGTERM);
   EXPECT_EQ(process_.wait(30s), 0) << process_.stderr_text();

@@ -57,7 +57,14 @@ class KafkaDev {
 
   const std::string& bootstrap_servers() const { return bootstrap_servers_; }
 
+  // The broker down (SIGUSR1) or up again (SIGUSR2); each returns once kafka-dev says it did.
+  void set_down();
+  void set_up();
+
  private:
+  // Sends `signal_number` and waits for one more line holding `said`.
+  void signal_and_wait(int signal_number, std::string_view said);
+
   Process process_;
   std::string bootstrap_servers_;
 };
