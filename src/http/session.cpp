@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/write.hpp>
@@ -12,12 +11,11 @@
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/write.hpp>
 #include <chrono>
-#include <cstdint>
-#include <limits>
 #include <utility>
 #include <variant>
 
 #include "http/json_response.h"
+#include "http/request_parser.h"
 
 namespace cryptometrics::http {
 
@@ -29,23 +27,6 @@ using boost::asio::ip::tcp;
 
 // What one read asks of the socket; a typical request line and headers fit in it.
 constexpr std::size_t kReadSize = 4096;
-// Answers that Beast's parser cannot know the HTTP version of go out as HTTP/1.1.
-constexpr unsigned kHttp11 = 11;
-
-// The answer to a request the parser refused, or nullopt when the client simply went away.
-std::optional<beast_http::status> status_for(const beast::error_code& error) {
-  if (error == beast_http::error::header_limit) {
-    return beast_http::status::request_header_fields_too_large;
-  }
-  if (error == beast_http::error::body_limit) return beast_http::status::payload_too_large;
-  if (error == beast_http::error::end_of_stream || error == beast_http::error::partial_message) {
-    return std::nullopt;
-  }
-  if (error.category() == beast_http::make_error_code(beast_http::error::bad_method).category()) {
-    return beast_http::status::bad_request;
-  }
-  return std::nullopt;
-}
 
 }  // namespace
 
@@ -106,9 +87,7 @@ void Session::on_request_start(beast::error_code error, std::size_t bytes_read) 
 // Only the header is read: GET and HEAD carry no body, and the router refuses one that does.
 void Session::read_request() {
   parser_.emplace();
-  parser_->header_limit(static_cast<std::uint32_t>(
-      std::min<std::size_t>(limits_.header_limit, std::numeric_limits<std::uint32_t>::max())));
-  parser_->body_limit(limits_.body_limit);
+  apply_limits(limits_, *parser_);
   beast_http::async_read_header(stream_, buffer_, *parser_,
                                 beast::bind_front_handler(&Session::on_header, shared_from_this()));
 }
@@ -131,12 +110,10 @@ void Session::on_header(beast::error_code error, std::size_t /*bytes_read*/) {
     });
   }
   log_end(error);
-  const auto status = status_for(error);
-  if (!status) return;
-  Response response = error_response(*status, kHttp11, error.message());
-  router_.count_refused(response.result_int());
-  response.keep_alive(false);
-  write(std::move(response));
+  auto response = refusal(error);
+  if (!response) return;
+  router_.count_refused(response->result_int());
+  write(std::move(*response));
 }
 
 // The write shares the request timeout: a client that does not read its answers is as slow as

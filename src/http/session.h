@@ -5,8 +5,6 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -14,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "http/request_parser.h"
 #include "http/routes.h"
 #include "http/server.h"
 
@@ -62,7 +61,7 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::beast::tcp_stream stream_;
   boost::asio::ip::tcp::endpoint peer_;
   boost::beast::flat_buffer buffer_;
-  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  std::optional<RequestParser> parser_;
   Response response_;
   std::optional<std::chrono::steady_clock::time_point> idle_since_;
   bool answered_one_ = false;
