@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "http/path_segment.h"
+#include "market/excerpt.h"
 #include "metrics/snapshot_json.h"
 
 namespace cryptometrics::http {
@@ -14,11 +15,17 @@ namespace {
 
 // Beyond this many digits a limit is capped whatever it reads as, so it needs no parsing.
 constexpr std::size_t kLongestParsedLimit = 18;
+// What a client sent, shown in an error: printable UTF-8, this many characters at most.
+constexpr std::size_t kEchoedCharacters = 40;
+
+std::string echoed(std::string_view sent) {
+  return "'" + market::excerpt(sent, kEchoedCharacters) + "'";
+}
 
 std::variant<std::size_t, std::string> read_limit(std::string_view text) {
   const std::string refused = "limit must be a whole number from 1 (at most " +
-                              std::to_string(kMostHistoryRows) + " rows are answered): '" +
-                              std::string{text} + "'";
+                              std::to_string(kMostHistoryRows) +
+                              " rows are answered): " + echoed(text);
   if (text.empty() ||
       !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return refused;
@@ -45,7 +52,7 @@ std::optional<std::string> read_parameters(std::string_view parameters, HistoryQ
     const auto name = decode_segment(parameter.substr(0, equals));
     if (!name) return "malformed percent-encoding in the query";
     if (*name != "limit" && *name != "since") {
-      return "unknown parameter '" + *name + "': expected limit or since";
+      return "unknown parameter " + echoed(*name) + ": expected limit or since";
     }
     if (equals == std::string_view::npos) return "parameter " + *name + " has no value";
     const auto value = decode_segment(parameter.substr(equals + 1));
@@ -60,7 +67,7 @@ std::optional<std::string> read_parameters(std::string_view parameters, HistoryQ
     } else {
       query.since = market::parse_rfc3339(*value);
       if (!query.since) {
-        return "since must be an RFC 3339 time (2026-11-24T10:54:05Z): '" + *value + "'";
+        return "since must be an RFC 3339 time (2026-11-24T10:54:05Z): " + echoed(*value);
       }
     }
   }

@@ -30,8 +30,14 @@ Response json_response(beast_http::status status, unsigned version, std::string 
   return body_response(status, version, "application/json", std::move(body));
 }
 
+std::string json_replacing_invalid_utf8(const nlohmann::ordered_json& body) {
+  return body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+// Every error answered passes here, so no text in one can make the answer throw.
 Response error_response(beast_http::status status, unsigned version, std::string_view message) {
-  return json_response(status, version, nlohmann::json{{"error", message}}.dump());
+  return json_response(status, version,
+                       json_replacing_invalid_utf8(nlohmann::ordered_json{{"error", message}}));
 }
 
 }  // namespace cryptometrics::http

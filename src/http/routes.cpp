@@ -80,7 +80,9 @@ Response readiness(const Readiness& state, unsigned version) {
                               : nlohmann::ordered_json(state.storage.last_error)},
        }},
   };
-  return json_response(ready ? status::ok : status::service_unavailable, version, body.dump());
+  // The states quote librdkafka and the stores, in whatever encoding their messages came.
+  return json_response(ready ? status::ok : status::service_unavailable, version,
+                       json_replacing_invalid_utf8(body));
 }
 
 // Content-Length has been checked to be digits by the parser; "0" (or "00") means no body.

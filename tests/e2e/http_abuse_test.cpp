@@ -1,6 +1,7 @@
 // The built binary, with its real HTTP limits, under every abuse at once: 1,000 silent
 // connections, a client sending one byte a second, a pipelining flood that never reads its
-// answers. A normal client must be answered throughout and the resident size stay bounded.
+// answers. A normal client must be answered throughout and the resident size stay bounded. And
+// no single request ends the process.
 #include <gtest/gtest.h>
 #include <sys/types.h>
 
@@ -9,6 +10,7 @@
 #include <cstdint>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 
@@ -95,6 +97,23 @@ TEST(HttpAbuse, NormalClientIsServedAndMemoryStaysBoundedUnderEveryAbuseAtOnce) 
   EXPECT_LT(*abusers.flood_closed_after(), 2 * kRequestTimeout + kMargin);
   EXPECT_LT(resident_peak, kResidentBoundKib);
   EXPECT_LT(resident_peak - resident_before, kResidentGrowthBoundKib);
+  EXPECT_EQ(service.stop(), 0);
+}
+
+// `curl 'localhost:8080/metrics/BTC-USD/history?since=%FF'` once ended the process: the error
+// text echoed the byte and nothing caught what JSON threw about it.
+TEST(HttpAbuse, AQueryThatIsNotUtf8IsAnswered400AndTheServiceGoesOn) {
+  testing::TempDir directory;
+  testing::Service service{directory, {}};
+
+  testing::HttpResponse response;
+  ASSERT_NO_THROW(response = service.get("/metrics/BTC-USD/history?since=%FF"))
+      << service.process().stderr_text();
+
+  EXPECT_EQ(response.status, 400u);
+  EXPECT_EQ(nlohmann::json::parse(response.body).at("error"),
+            "since must be an RFC 3339 time (2026-11-24T10:54:05Z): '?'");
+  EXPECT_EQ(service.get("/healthz").status, 200u) << service.process().stderr_text();
   EXPECT_EQ(service.stop(), 0);
 }
 

@@ -90,6 +90,20 @@ TEST(ReadHistoryRequest, RefusesMalformedSinceUnknownAndRepeatedParameters) {
             "malformed pair: expected BASE-QUOTE, 2 to 12 letters or digits each");
 }
 
+// What a client sent is echoed as printable UTF-8 of a few dozen characters at most, whatever its
+// bytes, so that the answer can be JSON.
+TEST(ReadHistoryRequest, EchoesTheQueryAsPrintableUtf8) {
+  EXPECT_EQ(problem_of("/metrics/BTC-USD/history?since=%FF"),
+            "since must be an RFC 3339 time (2026-11-24T10:54:05Z): '?'");
+  EXPECT_EQ(problem_of("/metrics/BTC-USD/history?limit=1%C3%28"),
+            "limit must be a whole number from 1 (at most 1000 rows are answered): '1?('");
+  EXPECT_EQ(problem_of("/metrics/BTC-USD/history?%FE%0Ax=1"),
+            "unknown parameter '??x': expected limit or since");
+  EXPECT_EQ(problem_of("/metrics/BTC-USD/history?since=" + std::string(100, 'x')),
+            "since must be an RFC 3339 time (2026-11-24T10:54:05Z): '" + std::string(40, 'x') +
+                "...'");
+}
+
 TEST(ReadHistoryRequest, LeavesOtherPathsToTheOtherRoutes) {
   for (const std::string_view target :
        {"/metrics", "/metrics/BTC-USD", "/metrics/BTC-USD/other", "/metrics/BTC-USD/history/x",
@@ -177,6 +191,21 @@ TEST_F(HistoryRouteTest, BadParametersAre400WithAJsonError) {
     EXPECT_EQ(response.status, 400u) << target;
     EXPECT_TRUE(nlohmann::json::parse(response.body).contains("error")) << target;
   }
+}
+
+// `curl '.../history?since=%FF'` once ended the process: the error text echoed the byte, and
+// JSON refused it.
+TEST_F(HistoryRouteTest, QueryBytesThatAreNotUtf8Are400WithAJsonError) {
+  for (const std::string_view query :
+       {"since=%FF", "limit=%FF", "%FF=1", "since=%C3%28", "since=%ED%A0%80", "limit=5&since=%F4%90"}) {
+    const std::string target = "/metrics/BTC-USD/history?" + std::string{query};
+    HttpResponse response;
+    ASSERT_NO_THROW(response = get(target)) << target;
+
+    EXPECT_EQ(response.status, 400u) << target;
+    EXPECT_TRUE(nlohmann::json::parse(response.body).at("error").is_string()) << target;
+  }
+  EXPECT_EQ(get("/metrics/BTC-USD/history?limit=1").status, 200u);
 }
 
 TEST_F(HistoryRouteTest, HeadHasTheLengthOfTheGetBodyAndNoBody) {

@@ -245,6 +245,24 @@ TEST_F(RoutesTest, ReadyzIs503WhenStorageIsNotReady) {
                                   R"("spool_depth":12,"last_error":"connection refused"})"));
 }
 
+// A PostgreSQL server whose messages are in LATIN1 says "état" in bytes that are not UTF-8.
+TEST_F(RoutesTest, ReadyzQuotesAnErrorInAnotherEncodingAsJson) {
+  Readiness failing = ready();
+  failing.kafka_state = "error: broker \xff";
+  failing.storage.ready = false;
+  failing.storage.last_error = "\xe9tat de la connexion: refus\xe9";
+  set_readiness(failing);
+
+  HttpResponse response;
+  ASSERT_NO_THROW(response = get("/readyz"));
+
+  EXPECT_EQ(response.status, 503);
+  const auto body = nlohmann::json::parse(response.body);
+  EXPECT_EQ(body.at("kafka").at("state"), "error: broker \xef\xbf\xbd");
+  EXPECT_EQ(body.at("storage").at("last_error"),
+            "\xef\xbf\xbdtat de la connexion: refus\xef\xbf\xbd");
+}
+
 TEST_F(RoutesTest, UnknownPathIs404Json) {
   for (const std::string_view target :
        {"/nope", "/METRICS", "/metrics/BTC-USD/bid", "/healthz/now", "//metrics"}) {
@@ -375,6 +393,25 @@ TEST_F(RoutesTest, PairWithMarkupOrSqlIsRefusedWithoutEchoingIt) {
     EXPECT_EQ(nlohmann::json::parse(response.body).at("error"),
               "malformed pair: expected BASE-QUOTE, 2 to 12 letters or digits each")
         << target;
+  }
+}
+
+// No path echoes what it was sent, but every answer stays JSON whatever bytes the path decodes to.
+TEST_F(RoutesTest, PathBytesThatAreNotUtf8AreAnsweredWithAJsonError) {
+  const std::pair<std::string_view, unsigned> cases[] = {{"/metrics/%FF-USD", 400},
+                                                         {"/metrics/BTC-%C3%28", 400},
+                                                         {"/metrics/%FF", 400},
+                                                         {"/metrics/%FF-USD/history", 400},
+                                                         {"/metrics/BTC-USD/%FF", 404},
+                                                         {"/metrics/%ED%A0%80-USD", 400},
+                                                         {"/%FF", 404},
+                                                         {"/%F4%90%80%80/x?since=%FF", 404}};
+  for (const auto& [target, status] : cases) {
+    HttpResponse response;
+    ASSERT_NO_THROW(response = get(target)) << target;
+
+    EXPECT_EQ(response.status, status) << target;
+    EXPECT_TRUE(nlohmann::json::parse(response.body).at("error").is_string()) << target;
   }
 }
 
