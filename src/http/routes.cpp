@@ -3,6 +3,7 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/verb.hpp>
+#include <exception>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -85,6 +86,14 @@ Response readiness(const Readiness& state, unsigned version) {
                        json_replacing_invalid_utf8(body));
 }
 
+Response history_reply(const std::string& pair, const HistoryResult& result, unsigned version) {
+  if (const auto* rows = std::get_if<std::vector<storage::QuoteRow>>(&result)) {
+    return json_response(status::ok, version, history_json(pair, *rows));
+  }
+  return error_response(status::service_unavailable, version,
+                        "storage cannot answer: " + std::get<std::string>(result));
+}
+
 // Content-Length has been checked to be digits by the parser; "0" (or "00") means no body.
 bool carries_body(const Request& request) {
   if (request.chunked()) return true;
@@ -146,11 +155,15 @@ Reply route(const Sources& sources, MetricsBodies& metrics_bodies, const Request
 
 }  // namespace
 
+std::string_view target_of(const Request& request) {
+  const auto target = request.target();
+  return {target.data(), target.size()};
+}
+
 Router::Router(Sources sources) : sources_{std::move(sources)}, metrics_bodies_{sources_.book} {}
 
 void Router::handle(const Request& request, Answer answer) {
-  const auto target = request.target();
-  const std::string_view target_text{target.data(), target.size()};
+  const std::string_view target_text = target_of(request);
   const bool head = request.method() == beast_http::verb::head;
   Answer finish = [this, label = route_label(target_text), head,
                    answer = std::move(answer)](Reply reply) {
@@ -159,10 +172,8 @@ void Router::handle(const Request& request, Answer answer) {
       reply = std::move(header);
     }
     if (auto* response = std::get_if<Response>(&reply)) {
-      // Content-Length stays that of the GET body, as HEAD requires.
-      if (head) response->body().clear();
-      request_counts_.record(label, response->result_int());
-    } else {
+      conclude(label, head, *response);
+    } else if (std::holds_alternative<EventStream>(reply)) {
       request_counts_.record(label, static_cast<unsigned>(status::ok));
     }
     answer(std::move(reply));
@@ -192,14 +203,30 @@ void Router::handle(const Request& request, Answer answer) {
     return finish(error_response(status::service_unavailable, version, "no stored history"));
   }
   const HistoryQuery& query = std::get<HistoryQuery>(*history);
-  sources_.history(
-      query, [finish = std::move(finish), pair = query.pair, version](HistoryResult result) {
-        if (const auto* rows = std::get_if<std::vector<storage::QuoteRow>>(&result)) {
-          return finish(json_response(status::ok, version, history_json(pair, *rows)));
-        }
-        finish(error_response(status::service_unavailable, version,
-                              "storage cannot answer: " + std::get<std::string>(result)));
-      });
+  sources_.history(query,
+                   [finish = std::move(finish), pair = query.pair, version](HistoryResult result) {
+                     // Called from the event loop, not from the session that asked: what is thrown
+                     // here goes back to that session.
+                     Reply reply;
+                     try {
+                       reply = history_reply(pair, result, version);
+                     } catch (...) {
+                       reply = std::current_exception();
+                     }
+                     finish(std::move(reply));
+                   });
+}
+
+Response Router::internal_error(const Request& request) {
+  Response response =
+      error_response(status::internal_server_error, request.version(), "internal error");
+  conclude(route_label(target_of(request)), request.method() == beast_http::verb::head, response);
+  return response;
+}
+
+void Router::conclude(RouteLabel route, bool head, Response& response) {
+  if (head) response.body().clear();
+  request_counts_.record(route, response.result_int());
 }
 
 // Event ids are book versions; a stream's ids only go up, whichever way it reads.

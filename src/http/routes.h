@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <string>
@@ -23,6 +24,9 @@ namespace cryptometrics::http {
 
 using Request = boost::beast::http::request<boost::beast::http::string_body>;
 using Response = boost::beast::http::response<boost::beast::http::string_body>;
+
+// The request's target as a std::string_view (Beast's own string_view is Boost's).
+std::string_view target_of(const Request& request);
 
 // What /readyz reports; ready when Kafka has partitions assigned and storage is ready.
 struct Readiness {
@@ -66,8 +70,10 @@ struct StreamPosition {
   bool catching_up = true;
 };
 
-// What a request gets: one response, or an event stream.
-using Reply = std::variant<Response, EventStream>;
+// What a request gets: one response, or an event stream; or, from a route that answers later
+// (the history, once storage has read), what was thrown while it made its answer, for the
+// session's barrier to handle as it handles what routing throws at once.
+using Reply = std::variant<Response, EventStream, std::exception_ptr>;
 
 // Where a request's answer goes: called once, on the event loop.
 using Answer = std::function<void(Reply)>;
@@ -87,8 +93,14 @@ class Router {
   explicit Router(Sources sources);
 
   // Answers through `answer`: at once, or for /metrics/{pair}/history once storage has read the
-  // rows. Also counts the request by route and status, for /prometheus.
+  // rows. Also counts the request by route and status, for /prometheus. It may throw; what fails
+  // after it returned comes to `answer` as an exception_ptr. Either way the session that called
+  // decides what becomes of the request.
   void handle(const Request& request, Answer answer);
+
+  // The answer to `request` when handling it threw: 500 {"error":"internal error"}, counted
+  // under its route.
+  Response internal_error(const Request& request);
 
   // The next events of an EventStream for `pair` (every pair when empty), in version order,
   // each "id: <version>\nevent: metrics\ndata: <the body of /metrics/{pair}>\n\n", moving
@@ -97,15 +109,19 @@ class Router {
   // come next call. Empty when nothing changed.
   std::string events_after(std::string_view pair, StreamPosition& position);
 
-  // Runs `wake` after the book's next change unless `owner` has ended (see BookFeed).
   // Counts a request the server answered `status` without reading it whole (too large,
   // malformed, or beyond the connection cap), under route "other": its path is not known.
   void count_refused(unsigned status);
 
-  // Only for an EventStream this router answered, so with a BookFeed.
+  // Runs `wake` after the book's next change unless `owner` has ended (see BookFeed). Only for
+  // an EventStream this router answered, so with a BookFeed.
   void wait_for_change(std::weak_ptr<void> owner, std::function<void()> wake);
 
  private:
+  // HEAD loses the body (Content-Length stays that of the GET body, as HEAD requires), and the
+  // response is counted under `route`.
+  void conclude(RouteLabel route, bool head, Response& response);
+
   Sources sources_;
   MetricsBodies metrics_bodies_;
   RequestCounts request_counts_;

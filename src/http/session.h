@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "http/request_parser.h"
 #include "http/routes.h"
@@ -20,7 +21,10 @@ namespace cryptometrics::http {
 
 // One client connection: read a request, answer it, and again while the client keeps it alive;
 // or, once a request is answered with an EventStream, write its events until the connection
-// ends.
+// ends. Every step runs behind one barrier: whatever it throws (routing, a route, a body, a
+// stream's events, a route's later answer) is logged once, answered 500 {"error":"internal
+// error"} if the request's answer has not begun, and the connection closed; the process and
+// every other connection go on.
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(boost::asio::ip::tcp::socket socket, Router& router, const Limits& limits);
@@ -45,6 +49,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_request_start(boost::beast::error_code error, std::size_t bytes_read);
   void read_request();
   void on_header(boost::beast::error_code error, std::size_t bytes_read);
+  void answer(Reply&& reply, bool keep_alive);
   void write(Response response);
   void on_write(boost::beast::error_code error, std::size_t bytes_written);
   void start_stream(EventStream stream);
@@ -52,16 +57,25 @@ class Session : public std::enable_shared_from_this<Session> {
   void write_events(std::string events);
   void on_events_written(boost::beast::error_code error, std::size_t bytes_written);
   void keep_alive_after(std::chrono::steady_clock::time_point when);
-  void on_keep_alive_due();
+  void on_keep_alive_due(boost::beast::error_code error);
   void close_gracefully();
   void drain();
   void on_drain(boost::beast::error_code error, std::size_t bytes_read);
   void log_end(const boost::beast::error_code& error) const;
 
+  template <class Step>
+  void behind_barrier(Step&& step);
+  template <class... Args>
+  auto guarded(void (Session::*step)(Args...));
+  void fail(std::string_view what);
+
   boost::beast::tcp_stream stream_;
   boost::asio::ip::tcp::endpoint peer_;
   boost::beast::flat_buffer buffer_;
   std::optional<RequestParser> parser_;
+  // The request in parser_ while its answer has not begun: routed, or waiting for a route that
+  // answers later. A failure meanwhile can still be answered.
+  const Request* unanswered_ = nullptr;
   Response response_;
   std::optional<std::chrono::steady_clock::time_point> idle_since_;
   bool answered_one_ = false;

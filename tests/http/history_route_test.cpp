@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -99,9 +101,9 @@ TEST(ReadHistoryRequest, EchoesTheQueryAsPrintableUtf8) {
             "limit must be a whole number from 1 (at most 1000 rows are answered): '1?('");
   EXPECT_EQ(problem_of("/metrics/BTC-USD/history?%FE%0Ax=1"),
             "unknown parameter '??x': expected limit or since");
-  EXPECT_EQ(problem_of("/metrics/BTC-USD/history?since=" + std::string(100, 'x')),
-            "since must be an RFC 3339 time (2026-11-24T10:54:05Z): '" + std::string(40, 'x') +
-                "...'");
+  EXPECT_EQ(
+      problem_of("/metrics/BTC-USD/history?since=" + std::string(100, 'x')),
+      "since must be an RFC 3339 time (2026-11-24T10:54:05Z): '" + std::string(40, 'x') + "...'");
 }
 
 TEST(ReadHistoryRequest, LeavesOtherPathsToTheOtherRoutes) {
@@ -110,6 +112,16 @@ TEST(ReadHistoryRequest, LeavesOtherPathsToTheOtherRoutes) {
         "/latency/BTC-USD/history", "metrics/BTC-USD/history"}) {
     EXPECT_FALSE(read_history_request(target).has_value()) << target;
   }
+}
+
+// What a router answers from when only its history matters.
+Sources history_sources(const metrics::Book& book, const metrics::LatencyHistogram& latency,
+                        HistoryReader history) {
+  return {.book = book,
+          .latency = latency,
+          .readiness = [] { return Readiness{}; },
+          .figures = {},
+          .history = std::move(history)};
 }
 
 // The router over real HTTP, its history read from an SQLite store on a storage thread.
@@ -133,14 +145,10 @@ class HistoryRouteTest : public ::testing::Test {
   std::vector<storage::QuoteRow> written_;
   metrics::Book book_{5};
   metrics::LatencyHistogram latency_;
-  Router router_{{.book = book_,
-                  .latency = latency_,
-                  .readiness = [] { return Readiness{}; },
-                  .figures = {},
-                  .history =
-                      [this](const HistoryQuery& query, std::function<void(HistoryResult)> done) {
-                        stored_history(storage_thread_, server_->io())(query, std::move(done));
-                      }}};
+  Router router_{history_sources(
+      book_, latency_, [this](const HistoryQuery& query, std::function<void(HistoryResult)> done) {
+        stored_history(storage_thread_, server_->io())(query, std::move(done));
+      })};
   std::optional<RunningServer> server_;
 };
 
@@ -196,8 +204,8 @@ TEST_F(HistoryRouteTest, BadParametersAre400WithAJsonError) {
 // `curl '.../history?since=%FF'` once ended the process: the error text echoed the byte, and
 // JSON refused it.
 TEST_F(HistoryRouteTest, QueryBytesThatAreNotUtf8Are400WithAJsonError) {
-  for (const std::string_view query :
-       {"since=%FF", "limit=%FF", "%FF=1", "since=%C3%28", "since=%ED%A0%80", "limit=5&since=%F4%90"}) {
+  for (const std::string_view query : {"since=%FF", "limit=%FF", "%FF=1", "since=%C3%28",
+                                       "since=%ED%A0%80", "limit=5&since=%F4%90"}) {
     const std::string target = "/metrics/BTC-USD/history?" + std::string{query};
     HttpResponse response;
     ASSERT_NO_THROW(response = get(target)) << target;
@@ -240,14 +248,10 @@ TEST_F(HistoryRouteTest, OtherMethodsAre405) {
 TEST(HistoryRoute, AStoreThatCannotAnswerIs503) {
   metrics::Book book{5};
   metrics::LatencyHistogram latency;
-  Router router{{.book = book,
-                 .latency = latency,
-                 .readiness = [] { return Readiness{}; },
-                 .figures = {},
-                 .history =
-                     [](const HistoryQuery&, std::function<void(HistoryResult)> done) {
-                       done(std::string{"PostgreSQL is down"});
-                     }}};
+  Router router{history_sources(book, latency,
+                                [](const HistoryQuery&, std::function<void(HistoryResult)> done) {
+                                  done(std::string{"PostgreSQL is down"});
+                                })};
   RunningServer server{router};
 
   const HttpResponse response =
@@ -256,6 +260,31 @@ TEST(HistoryRoute, AStoreThatCannotAnswerIs503) {
   EXPECT_EQ(response.status, 503u);
   EXPECT_EQ(nlohmann::json::parse(response.body).at("error"),
             "storage cannot answer: PostgreSQL is down");
+}
+
+// The history is answered later, from the storage thread: what fails then meets the same barrier
+// as what fails while routing. Its body is strict JSON about the service's own data, so a stored
+// topic that is not UTF-8 is a failure here, not a client's mistake.
+TEST(HistoryRoute, ABodyThatFailsOnceStorageAnsweredIs500AndTheServerGoesOn) {
+  boost::asio::io_context io;
+  metrics::Book book{5};
+  metrics::LatencyHistogram latency;
+  Router router{history_sources(
+      book, latency, [&io](const HistoryQuery& query, std::function<void(HistoryResult)> done) {
+        const storage::QuoteRow row = quote_row(query.pair, 0, 1, "\xff");
+        boost::asio::post(io, [row, done] { done(std::vector<storage::QuoteRow>{row}); });
+      })};
+  RunningServer server{io, router};
+  HttpConnection connection{"127.0.0.1", server.port()};
+
+  connection.send("GET /metrics/BTC-USD/history HTTP/1.1\r\nHost: x\r\n\r\n");
+  const HttpResponse response = connection.read_response();
+
+  EXPECT_EQ(response.status, 500u);
+  EXPECT_EQ(response.body, R"({"error":"internal error"})");
+  EXPECT_EQ(response.headers.at("connection"), "close");
+  EXPECT_TRUE(connection.closed_within(std::chrono::seconds{5}));
+  EXPECT_EQ(http_request("GET", "127.0.0.1", server.port(), "/healthz").status, 200u);
 }
 
 }  // namespace

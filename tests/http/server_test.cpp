@@ -2,16 +2,16 @@
 
 #include <gtest/gtest.h>
 
-
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address_v4.hpp>
-#include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/system/system_error.hpp>
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -304,6 +304,52 @@ TEST_F(ServerTest, ConnectionBeyondTheCapIs503WhenEveryConnectionIsMidRequest) {
   second.send("Host: x\r\n\r\n");
   EXPECT_EQ(first.read_response().status, 200);
   EXPECT_EQ(second.read_response().status, 200);
+}
+
+// Each session has one barrier: whatever a route throws is answered 500, that connection closed,
+// and every other connection is served as before. Here /readyz throws, as a route with a bug would.
+class SessionBarrierTest : public ::testing::Test {
+ protected:
+  unsigned short port() const { return server_.port(); }
+
+  metrics::Book book_{5};
+  metrics::LatencyHistogram latency_;
+  Router router_{{.book = book_, .latency = latency_, .readiness = []() -> Readiness {
+                    throw std::runtime_error{"readiness cannot be read"};
+                  }}};
+  RunningServer server_{router_};
+};
+
+TEST_F(SessionBarrierTest, ARouteThatThrowsIs500AndOtherConnectionsAreStillServed) {
+  HttpConnection before{kHost, port()};
+  ASSERT_EQ(before.request("GET", "/healthz").status, 200);
+  HttpConnection failing{kHost, port()};
+
+  failing.send("GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n");
+  const HttpResponse response = failing.read_response();
+
+  EXPECT_EQ(response.status, 500);
+  EXPECT_EQ(response.body, R"({"error":"internal error"})");
+  EXPECT_EQ(response.headers.at("connection"), "close");
+  EXPECT_TRUE(failing.closed_within(5s));
+  EXPECT_EQ(before.request("GET", "/healthz").status, 200);
+  EXPECT_EQ(http_request("GET", kHost, port(), "/healthz").status, 200);
+  const std::string figures = before.request("GET", "/prometheus").body;
+  EXPECT_NE(figures.find(R"(crypto_metrics_http_requests_total{route="readyz",status="500"} 1)"),
+            std::string::npos)
+      << figures;
+}
+
+TEST_F(SessionBarrierTest, AHeadRequestThatThrowsIs500WithoutABody) {
+  HttpConnection failing{kHost, port()};
+
+  failing.send("HEAD /readyz HTTP/1.1\r\nHost: x\r\n\r\n");
+  const HttpResponse response = failing.read_response(true);
+
+  EXPECT_EQ(response.status, 500);
+  EXPECT_EQ(response.headers.at("content-length"),
+            std::to_string(std::string_view{R"({"error":"internal error"})"}.size()));
+  EXPECT_TRUE(failing.closed_within(5s));
 }
 
 // The loop does not run: what the client sends stays in the socket, unread by the session.

@@ -300,5 +300,20 @@ TEST_F(StreamTest, ClientThatStopsReadingIsDroppedOnceAWriteStalls) {
   EXPECT_EQ(still->data, metrics_of("BTC-USD"));
 }
 
+// A stream's events are made on the event loop, behind the session's barrier like any answer.
+// One that cannot be made (a pair that is not UTF-8 in the book, which the decoder never lets in)
+// ends that stream, and the server goes on.
+TEST_F(StreamTest, AStreamWhoseEventCannotBeMadeEndsAndTheServerGoesOn) {
+  start();
+  apply({quote("BTC-USD", 1)});
+  EventStreamClient client{server_->port(), "/stream"};
+  ASSERT_TRUE(client.next());
+
+  apply({quote("\xff-USD", 2)});
+
+  EXPECT_FALSE(client.next().has_value());
+  EXPECT_EQ(http_request("GET", "127.0.0.1", server_->port(), "/healthz").status, 200u);
+}
+
 }  // namespace
 }  // namespace cryptometrics::http
