@@ -1,6 +1,7 @@
 // The dashboard at GET / from the built binary, in headless Chromium: it shows every pair's
 // metrics as /metrics/{pair} has them, charts them from history and then from the stream, and
-// reads on a laptop and a phone. Its screenshots are saved in CRYPTO_METRICS_ARTIFACTS.
+// reads on a laptop and a phone; a chart draws whatever points it has. Its screenshots are saved
+// in CRYPTO_METRICS_ARTIFACTS.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "kafka/producer.h"
 #include "support/browser.h"
 #include "support/service.h"
 #include "support/temp_dir.h"
@@ -51,6 +53,31 @@ constexpr const char* kCellsShowingOtherText = R"([...document.querySelectorAll(
 // The fewest points any pair's chart has drawn.
 constexpr const char* kFewestChartPoints = R"(Math.min(...[...document.querySelectorAll(
   'canvas[data-chart]')].map((canvas) => Number(canvas.dataset.points))))";
+
+// How many pixels of `pair`'s chart are in the colour of one of its lines: what the page drew,
+// not what it holds. The grid and the axes have colours of their own, so a chart whose lines
+// could not be placed counts none.
+std::string line_pixels(const std::string& pair) {
+  return R"((() => {
+    const canvas = document.querySelector('canvas[data-chart=")" +
+         pair + R"("]');
+    if (canvas === null) return 0;
+    const style = getComputedStyle(document.documentElement);
+    const normal = document.createElement('canvas').getContext('2d');
+    const colours = new Set(['--bid', '--ask', '--mid', '--avg'].map((name) => {
+      normal.fillStyle = style.getPropertyValue(name).trim();
+      return normal.fillStyle;
+    }));
+    const hex = (value) => value.toString(16).padStart(2, '0');
+    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    let count = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const colour = `#${hex(data[i])}${hex(data[i + 1])}${hex(data[i + 2])}`;
+      if (data[i + 3] === 255 && colours.has(colour)) count += 1;
+    }
+    return count;
+  })())";
+}
 
 // What the page shows equals what /metrics/{pair} answers, field by field.
 void expect_table_equals_metrics(Browser& browser, Service& service) {
@@ -125,6 +152,38 @@ TEST(Dashboard, ShowsWhatMetricsAnswerChartsItLiveAndReadsOnLaptopAndPhone) {
   std::cout << "[ figures  ] " << total << " quotes; chart points " << drawn_from_history
             << " from history, " << drawn_live << " after the live quotes; screenshots in "
             << artifacts() << "\n";
+  EXPECT_EQ(service.stop(), 0);
+}
+
+// Quotes of one pair that share a millisecond span no time: the chart once divided by that span
+// and stayed blank until a later quote came.
+TEST(Dashboard, ChartsABurstOfQuotesWithinOneMillisecondOfANewPair) {
+  testing::TempDir directory;
+  testing::KafkaDev broker{directory};
+  Service service{directory, {{"KAFKA_BOOTSTRAP_SERVERS", broker.bootstrap_servers()}}};
+  Browser browser;
+  browser.set_viewport(testing::kLaptopViewport);
+  browser.navigate("http://127.0.0.1:" + std::to_string(service.port()) + "/");
+  ASSERT_TRUE(browser.wait_until("document.body.dataset.stream === 'live'", 20s));
+
+  constexpr int kBurst = 5;
+  kafka::Producer producer{broker.bootstrap_servers()};
+  for (int i = 0; i < kBurst; ++i) {
+    const std::string quote = R"({"pair":"SOL-USD","bid":")" + std::to_string(150 + i) +
+                              R"(.25","ask":")" + std::to_string(151 + i) +
+                              R"(.5","timestamp":"2026-11-25T12:00:00.123Z"})";
+    while (!producer.produce("crypto_prices", "SOL-USD", quote)) producer.poll();
+  }
+  ASSERT_EQ(producer.flush(30s), 0);
+  const std::string chart = R"(document.querySelector('canvas[data-chart="SOL-USD"]'))";
+  ASSERT_TRUE(
+      browser.wait_until(chart + "?.dataset.points === '" + std::to_string(kBurst) + "'", 30s))
+      << browser.evaluate(kTable).dump();
+  browser.screenshot(artifacts() / "dashboard-burst.png");
+
+  EXPECT_GT(browser.evaluate(line_pixels("SOL-USD")).get<int>(), 0)
+      << "the chart of SOL-USD holds " << kBurst << " points and draws none of them";
+  EXPECT_EQ(browser.errors(), std::vector<std::string>{});
   EXPECT_EQ(service.stop(), 0);
 }
 

@@ -156,8 +156,10 @@ function plotArea(points, width, height, context) {
   low -= margin;
   high += margin;
 
+  // One point, or a burst within one millisecond, spans no time: it is drawn at the right edge
+  // of the minute before it.
   const end = points.at(-1).time;
-  const start = points.length > 1 ? points[0].time : end - MINUTE;
+  const start = points[0].time < end ? points[0].time : end - MINUTE;
 
   const top = CHART_MARGIN.top;
   const bottom = height - CHART_MARGIN.bottom;
@@ -233,6 +235,12 @@ function drawSeries(context, area, points, line) {
   context.fill();
 }
 
+// Whether a point of a pair comes after another: a later quote time, or the same one (quotes
+// within a millisecond) and a higher count.
+function comesAfter(point, other) {
+  return point.time > other.time || (point.time === other.time && point.count > other.count);
+}
+
 // One pair's price chart: the last POINTS_KEPT points, redrawn when told to after a change.
 class PriceChart {
   constructor(pair, onChange) {
@@ -266,15 +274,14 @@ class PriceChart {
 
   isNew(point) {
     const last = this.points.at(-1);
-    if (last === undefined || point.time > last.time) return true;
-    return point.time === last.time && point.count !== last.count;
+    return last === undefined || comesAfter(point, last);
   }
 
   // Puts stored points, oldest first, before the ones the stream gave meanwhile.
   prepend(history) {
     if (history.length === 0) return;
-    const newestStored = history.at(-1).time;
-    const streamed = this.points.filter((point) => point.time > newestStored);
+    const newestStored = history.at(-1);
+    const streamed = this.points.filter((point) => comesAfter(point, newestStored));
     this.points = history.concat(streamed).slice(-POINTS_KEPT);
     this.markChanged();
   }
