@@ -214,7 +214,8 @@ class PostgresMigrationTest : public testing::PostgresFixture {
 };
 
 // Rows inserted out of time order, with two at the same time, and moving averages that end,
-// that do not, and that sit exactly halfway at the 12th fractional digit.
+// that do not, and that sit exactly halfway at the 19th fractional digit, where the service
+// rounds them.
 constexpr const char* kProofOfConceptRows =
     "INSERT INTO crypto_metrics VALUES"
     " ('BTC-USD', 1.5, 2.5, 2, 1, 46535.3, 0.5, 139.03, '2024-03-01 12:00:02'),"
@@ -226,13 +227,13 @@ constexpr const char* kProofOfConceptRows =
     " ('ETH-USD', 39, 41, 40, 2, 46535.3, 0.5, 139.03, '2024-03-01 12:00:06'),"
     " ('ETH-USD', 49, 51, 50, 2, 46535.3, 0.5, 139.03, '2024-03-01 12:00:07'),"
     " ('ETH-USD', 59, 61, 60, 2, 46535.3, 0.5, 139.03, '2024-03-01 12:00:08'),"
-    " ('LTC-USD', 0.000000000001, 0.000000000001, 0.000000000001, 0, 1, 0.5, 2,"
+    " ('LTC-USD', 0, 0.0000000000000000002, 0.0000000000000000001, 0, 1, 0.5, 2,"
     "  '2024-03-01 12:00:09'),"
-    " ('LTC-USD', 0.000000000002, 0.000000000002, 0.000000000002, 0, 1, 0.5, 2,"
+    " ('LTC-USD', 0, 0.0000000000000000004, 0.0000000000000000002, 0, 1, 0.5, 2,"
     "  '2024-03-01 12:00:10'),"
-    " ('SOL-USD', 0.000000000002, 0.000000000002, 0.000000000002, 0, 1, 0.5, 2,"
+    " ('SOL-USD', 0, 0.0000000000000000004, 0.0000000000000000002, 0, 1, 0.5, 2,"
     "  '2024-03-01 12:00:11'),"
-    " ('SOL-USD', 0.000000000003, 0.000000000003, 0.000000000003, 0, 1, 0.5, 2,"
+    " ('SOL-USD', 0, 0.0000000000000000006, 0.0000000000000000003, 0, 1, 0.5, 2,"
     "  '2024-03-01 12:00:12')";
 
 TEST_F(PostgresMigrationTest, TakesOverTheProofOfConceptsTableKeepingEveryRow) {
@@ -247,10 +248,10 @@ TEST_F(PostgresMigrationTest, TakesOverTheProofOfConceptsTableKeepingEveryRow) {
   // Per pair, by time: each row's count and moving average (the mean of the last 5 mid prices).
   EXPECT_EQ(server_->query("SELECT pair, string_agg(quote_count || ' ' || trim_scale(moving_avg),"
                            " ', ' ORDER BY id) FROM crypto_metrics GROUP BY pair ORDER BY pair"),
-            (Rows{{"BTC-USD", "1 1, 2 1.5, 3 1.666666666667"},
+            (Rows{{"BTC-USD", "1 1, 2 1.5, 3 1.6666666666666666667"},
                   {"ETH-USD", "1 10, 2 15, 3 20, 4 25, 5 30, 6 40"},
-                  {"LTC-USD", "1 0.000000000001, 2 0.000000000002"},
-                  {"SOL-USD", "1 0.000000000002, 2 0.000000000002"}}));
+                  {"LTC-USD", "1 0.0000000000000000001, 2 0.0000000000000000002"},
+                  {"SOL-USD", "1 0.0000000000000000002, 2 0.0000000000000000002"}}));
   EXPECT_EQ(server_->query_value("SELECT count(*) FROM crypto_metrics WHERE kafka_topic IS NOT NULL"
                                  " OR kafka_partition IS NOT NULL OR kafka_offset IS NOT NULL"),
             "0");

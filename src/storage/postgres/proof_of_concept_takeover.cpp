@@ -88,8 +88,9 @@ constexpr const char* kAddColumns =
 // quote_count is the row's place among its pair's rows by time, moving_avg the mean of the pair's
 // last $1 mid prices up to it, rounded half to even at fractional digit $2 as the service rounds.
 // In whole units of that digit: `units` is the window's sum, and the quotient goes up by one when
-// the remainder is over half the divisor, or exactly half with the quotient odd. round() only
-// trims the scale power() leaves to $2 digits. The proof of concept's highest_bid, lowest_ask and
+// the remainder is over half the divisor, or exactly half with the quotient odd. The powers of ten
+// are numeric literals such as 1e-19, exact at any scale (power() rounds 10^-19 to 0); round()
+// only trims the product's scale to $2 digits. The proof of concept's highest_bid, lowest_ask and
 // max_spread stay as recorded.
 constexpr const char* kBackfill =
     "UPDATE crypto_metrics AS target"
@@ -97,14 +98,14 @@ constexpr const char* kBackfill =
     " moving_avg = round((backfill.quotient + CASE"
     "  WHEN 2 * backfill.remainder > backfill.mid_prices"
     "   OR (2 * backfill.remainder = backfill.mid_prices AND mod(backfill.quotient, 2) = 1)"
-    "  THEN 1 ELSE 0 END) * power(10::numeric, -$2::integer), $2::integer)"
+    "  THEN 1 ELSE 0 END) * ('1e-' || $2::integer)::numeric, $2::integer)"
     " FROM (SELECT physical_id, id, quote_count, mid_prices, div(units, mid_prices) AS quotient,"
     "  units - div(units, mid_prices) * mid_prices AS remainder"
     "  FROM (SELECT id AS physical_id,"
     "   row_number() OVER (ORDER BY \"timestamp\", id) AS id,"
     "   row_number() OVER by_pair AS quote_count,"
     "   count(*) OVER recent AS mid_prices,"
-    "   sum(mid_price) OVER recent * power(10::numeric, $2::integer) AS units"
+    "   sum(mid_price) OVER recent * ('1e' || $2::integer)::numeric AS units"
     "   FROM crypto_metrics"
     "   WINDOW by_pair AS (PARTITION BY pair ORDER BY \"timestamp\", id),"
     "    recent AS (by_pair ROWS $1::integer - 1 PRECEDING)) windows) backfill"
