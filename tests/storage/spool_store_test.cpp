@@ -418,6 +418,33 @@ TEST_F(SpoolingStoreTest, AStartWhilePostgresIsDownContinuesFromWhatPostgresHeld
   EXPECT_EQ(restarted->load_offsets("crypto_prices"), offsets);
 }
 
+// A crash right after the spool drained leaves the spool as its last replay left it: the rows are
+// gone from it, so its checkpoint must hold them, offsets and histories alike, or a start while
+// PostgreSQL is down would continue from an older state at offsets past it.
+TEST_F(SpoolingStoreTest, ACrashRightAfterTheSpoolDrainedLeavesACheckpointThatHoldsEveryRow) {
+  const auto store = open_store();
+  store->load_histories(4);
+  store->load_offsets("crypto_prices");
+  server_->stop(StopMode::immediate);
+  std::vector<RejectedRow> rejections;
+  for (std::int64_t offset = 10; offset < 17; ++offset) rejections.push_back(rejected_row(offset));
+  store->write(batch_of(quote_rows(0, 10), rejections));
+  server_->start();
+  drain(*store);
+  const std::vector<metrics::History> histories = store->load_histories(4);
+  const std::vector<PartitionOffset> offsets = store->load_offsets("crypto_prices");
+  // What a kill -9 would leave on disk now, before the store saves anything more.
+  const auto crashed = directory_ / "crashed-spool.db";
+  SQLite::Database{spool_path(), SQLite::OPEN_READWRITE}.exec("VACUUM INTO '" +
+                                                              crashed.string() + "'");
+  server_->stop(StopMode::immediate);
+
+  SpoolingStore restarted{server_->connection_string(), "test database", crashed, kQuickPacing};
+
+  EXPECT_EQ(restarted.load_histories(4), histories);
+  EXPECT_EQ(restarted.load_offsets("crypto_prices"), offsets);
+}
+
 TEST_F(SpoolingStoreTest, LoadsTheFurthestOffsetOfPostgresAndTheSpool) {
   const auto store = open_store();
   store->write(Batch{{}, {}, {{"crypto_prices", 0, 10}, {"crypto_prices", 1, 40}}});
