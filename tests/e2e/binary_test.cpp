@@ -336,31 +336,65 @@ TEST(Binary, KillNineThenRestartLosesAndDuplicatesNothing) {
   EXPECT_EQ(database.execAndGet("SELECT COUNT(*) FROM crypto_metrics").getInt64(), delivered);
 }
 
+// `count` quotes of three pairs on kafka-dev's three partitions, before the service starts.
+void produce_quotes(const KafkaDev& broker, std::int64_t count) {
+  kafka::Producer producer{broker.bootstrap_servers()};
+  const auto payloads = testing::make_quote_payloads({"BTC-USD", "ETH-USD", "LTC-USD"}, count);
+  for (std::size_t i = 0; i < payloads.size(); ++i) {
+    const auto partition = static_cast<std::int32_t>(i % 3);
+    while (!producer.produce("crypto_prices", partition, "", payloads[i])) producer.poll();
+  }
+  ASSERT_EQ(producer.flush(60s), 0);
+}
+
+// Until the service has taken in `count` quotes over all pairs: mid-stream, consuming as fast as
+// it can, with rows waiting for storage.
+void wait_for_quotes(Service& service, std::int64_t count) {
+  service.wait_for(
+      "/metrics",
+      [count](const json& body) {
+        std::int64_t sum = 0;
+        for (const auto& pair : body["pairs"]) sum += pair["count"].get<std::int64_t>();
+        return sum >= count;
+      },
+      120s);
+}
+
+// What the sanitizers print when they find a memory error or undefined behaviour, and what the
+// C++ runtime prints when it gives up.
+void expect_no_memory_error(const std::string& stderr_text) {
+  for (const char* sign : {"AddressSanitizer", "runtime error:", "LeakSanitizer",
+                           "terminate called", "malloc", "free(): ", "double free"}) {
+    EXPECT_EQ(stderr_text.find(sign), std::string::npos) << sign << " in:\n" << stderr_text;
+  }
+}
+
+// A restarted service stores the rest of the `count` quotes on the topic, each once.
+void expect_every_quote_once_after_a_restart(const testing::TempDir& directory,
+                                             const std::map<std::string, std::string>& environment,
+                                             std::int64_t count) {
+  Service again{directory, environment};
+  again.wait_for_total(count, 300s);
+  EXPECT_EQ(again.stop(), 0);
+  expect_no_memory_error(again.process().stderr_text());
+  expect_consistent_rows(directory / "metrics.db");
+  SQLite::Database database{(directory / "metrics.db").string()};
+  EXPECT_EQ(database.execAndGet("SELECT COUNT(*) FROM crypto_metrics").getInt64(), count);
+}
+
 TEST(Binary, SigtermAtFullRateDrainsCommitsAndExitsZeroWithinFiveSeconds) {
   testing::TempDir directory;
   KafkaDev broker{directory};
   // About 10 MB: within what the embedded broker keeps on its 3 partitions.
   constexpr std::int64_t kQuotes = 100'000;
-  {
-    kafka::Producer producer{broker.bootstrap_servers()};
-    const auto payloads = testing::make_quote_payloads({"BTC-USD", "ETH-USD", "LTC-USD"}, kQuotes);
-    for (std::size_t i = 0; i < payloads.size(); ++i) {
-      const auto partition = static_cast<std::int32_t>(i % 3);
-      while (!producer.produce("crypto_prices", partition, "", payloads[i])) producer.poll();
-    }
-    ASSERT_EQ(producer.flush(60s), 0);
-  }
+  produce_quotes(broker, kQuotes);
   const std::map<std::string, std::string> environment = {
       {"KAFKA_BOOTSTRAP_SERVERS", broker.bootstrap_servers()}};
   std::int64_t stored_at_stop = 0;
   {
     Service service{directory, environment};
     // Mid-stream: consuming as fast as it can, with rows waiting for storage.
-    service.wait_for("/metrics", [](const json& body) {
-      std::int64_t sum = 0;
-      for (const auto& pair : body["pairs"]) sum += pair["count"].get<std::int64_t>();
-      return sum >= 20'000;
-    });
+    wait_for_quotes(service, 20'000);
     const auto signalled = std::chrono::steady_clock::now();
     service.process().send_signal(SIGTERM);
     const auto code = service.process().wait(30s);
@@ -374,21 +408,7 @@ TEST(Binary, SigtermAtFullRateDrainsCommitsAndExitsZeroWithinFiveSeconds) {
               << " quotes stored, exit 0 after " << took.count() << " s\n";
   }
   // What was accepted before the stop was stored; the rest is read after a restart, once.
-  Service again{directory, environment};
-  again.wait_for_total(kQuotes, 120s);
-  EXPECT_EQ(again.stop(), 0);
-  expect_consistent_rows(directory / "metrics.db");
-  SQLite::Database database{(directory / "metrics.db").string()};
-  EXPECT_EQ(database.execAndGet("SELECT COUNT(*) FROM crypto_metrics").getInt64(), kQuotes);
-}
-
-// What the sanitizers print when they find a memory error or undefined behaviour, and what the
-// C++ runtime prints when it gives up.
-void expect_no_memory_error(const std::string& stderr_text) {
-  for (const char* sign : {"AddressSanitizer", "runtime error:", "LeakSanitizer",
-                           "terminate called", "malloc", "free(): ", "double free"}) {
-    EXPECT_EQ(stderr_text.find(sign), std::string::npos) << sign << " in:\n" << stderr_text;
-  }
+  expect_every_quote_once_after_a_restart(directory, environment, kQuotes);
 }
 
 // An operator who presses Ctrl-C twice: the second signal ends the loop while storage and Kafka
@@ -398,37 +418,19 @@ TEST(Shutdown, TwoSigtermsTenMillisecondsApartAtFullRateEndCleanlyAndLoseNothing
   testing::TempDir directory;
   KafkaDev broker{directory};
   constexpr std::int64_t kQuotes = 60'000;
-  {
-    kafka::Producer producer{broker.bootstrap_servers()};
-    const auto payloads = testing::make_quote_payloads({"BTC-USD", "ETH-USD", "LTC-USD"}, kQuotes);
-    for (std::size_t i = 0; i < payloads.size(); ++i) {
-      const auto partition = static_cast<std::int32_t>(i % 3);
-      while (!producer.produce("crypto_prices", partition, "", payloads[i])) producer.poll();
-    }
-    ASSERT_EQ(producer.flush(60s), 0);
-  }
+  produce_quotes(broker, kQuotes);
   const std::map<std::string, std::string> environment = {
       {"KAFKA_BOOTSTRAP_SERVERS", broker.bootstrap_servers()}};
   {
     Service service{directory, environment};
-    service.wait_for("/metrics", [](const json& body) {
-      std::int64_t sum = 0;
-      for (const auto& pair : body["pairs"]) sum += pair["count"].get<std::int64_t>();
-      return sum >= 5'000;
-    }, 120s);
+    wait_for_quotes(service, 5'000);
     service.process().send_signal(SIGTERM);
     std::this_thread::sleep_for(10ms);
     service.process().send_signal(SIGTERM);
     EXPECT_EQ(service.process().wait(60s), 0) << service.process().stderr_text();
     expect_no_memory_error(service.process().stderr_text());
   }
-  Service again{directory, environment};
-  again.wait_for_total(kQuotes, 300s);
-  EXPECT_EQ(again.stop(), 0);
-  expect_no_memory_error(again.process().stderr_text());
-  expect_consistent_rows(directory / "metrics.db");
-  SQLite::Database database{(directory / "metrics.db").string()};
-  EXPECT_EQ(database.execAndGet("SELECT COUNT(*) FROM crypto_metrics").getInt64(), kQuotes);
+  expect_every_quote_once_after_a_restart(directory, environment, kQuotes);
 }
 
 }  // namespace

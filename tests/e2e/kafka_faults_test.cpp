@@ -138,6 +138,27 @@ class KafkaFaults : public ::testing::Test {
     return log;
   }
 
+  // The broker down for 4 s and back, with nothing produced meanwhile or after: /readyz must say
+  // so, then be ready again; every quote stored once.
+  void short_outage_on_a_quiet_topic(const std::map<std::string, std::string>& settings) {
+    Service service{directory_, settings};
+    produce(kStep);
+    service.wait_for_total(produced_, 60s);
+
+    broker_.set_down();
+    ReadinessLog log = watch_readiness(service, 4s, [](unsigned, const json&) { return false; });
+    broker_.set_up();
+    const double ready_after = wait_until_ready(service, log);
+    EXPECT_TRUE(log.saw_not_ready()) << "/readyz never said Kafka was down:\n" << log.describe();
+    report("readyz", "\n" + log.describe());
+    report("ready_seconds_after_up", std::to_string(ready_after));
+
+    EXPECT_EQ(service.stop(), 0);
+    report("produced", std::to_string(produced_));
+    report("stored", std::to_string(stored_rows()));
+    expect_rows_exact();
+  }
+
   // Waits for the service to be ready again; returns the seconds that took.
   static double wait_until_ready(Service& service, ReadinessLog& log) {
     const auto start = Clock::now();
@@ -313,22 +334,7 @@ TEST_F(KafkaFaults, BrokerDownForTenSecondsIsReportedThenEveryQuoteStoredOnce) {
 // Shorter than the session timeout, so the group does not rebalance, and no quote follows: only
 // the consumer's view of its broker connections can tell that Kafka is back.
 TEST_F(KafkaFaults, ShortOutageOnAQuietTopicReadyAgainWithoutNewQuotes) {
-  Service service{directory_, environment()};
-  produce(kStep);
-  service.wait_for_total(produced_, 60s);
-
-  broker_.set_down();
-  ReadinessLog log = watch_readiness(service, 4s, [](unsigned, const json&) { return false; });
-  broker_.set_up();
-  const double ready_after = wait_until_ready(service, log);
-  EXPECT_TRUE(log.saw_not_ready()) << "/readyz never said Kafka was down:\n" << log.describe();
-  report("readyz", "\n" + log.describe());
-  report("ready_seconds_after_up", std::to_string(ready_after));
-
-  EXPECT_EQ(service.stop(), 0);
-  report("produced", std::to_string(produced_));
-  report("stored", std::to_string(stored_rows()));
-  expect_rows_exact();
+  short_outage_on_a_quiet_topic(environment());
 }
 
 // A cluster named with one more address than it has (a broker decommissioned, say): that one
@@ -336,19 +342,7 @@ TEST_F(KafkaFaults, ShortOutageOnAQuietTopicReadyAgainWithoutNewQuotes) {
 TEST_F(KafkaFaults, ABootstrapAddressThatNeverAnswersDoesNotHoldTheErrorAfterAnOutage) {
   auto settings = environment();
   settings["KAFKA_BOOTSTRAP_SERVERS"] = broker_.bootstrap_servers() + ",127.0.0.1:1";
-  Service service{directory_, settings};
-  produce(kStep);
-  service.wait_for_total(produced_, 60s);
-
-  broker_.set_down();
-  ReadinessLog log = watch_readiness(service, 4s, [](unsigned, const json&) { return false; });
-  broker_.set_up();
-  const double ready_after = wait_until_ready(service, log);
-  EXPECT_TRUE(log.saw_not_ready()) << "/readyz never said Kafka was down:\n" << log.describe();
-  report("ready_seconds_after_up", std::to_string(ready_after));
-
-  EXPECT_EQ(service.stop(), 0);
-  expect_rows_exact();
+  short_outage_on_a_quiet_topic(settings);
 }
 
 TEST_F(KafkaFaults, OffsetCommitAndFetchErrorsThenRestartResumeWithoutLossOrDuplicates) {

@@ -193,6 +193,22 @@ class PostgresFaults : public ::testing::Test {
     return service.wait_for("/readyz", [](const json&) { return true; }, 30s, true)["storage"];
   }
 
+  // Until the service has taken in `count` quotes of `pair`.
+  static void wait_for_count(Service& service, const std::string& pair, std::int64_t count) {
+    service.wait_for("/metrics/" + pair, [count](const json& body) {
+      return body["count"].get<std::int64_t>() >= count;
+    }, 60s);
+  }
+
+  // With the service under way: PostgreSQL down (immediate) until the spool holds `rows`, then
+  // back; the replay then begins.
+  void spool_through_an_outage(Service& service, std::size_t rows) {
+    wait_for_count(service, "BTC-USD", 300);
+    postgres_.stop(PostgresServer::StopMode::immediate);
+    wait_for_spool_depth(service, rows);
+    postgres_.start();
+  }
+
   void wait_for_spool_depth(Service& service, std::size_t at_least) {
     service.wait_for(
         "/readyz",
@@ -314,9 +330,7 @@ TEST_F(PostgresFaults, ServerStoppedMidStreamSpoolsThenDrains) {
 TEST_F(PostgresFaults, SpoolDrainsByItselfWhenNoQuoteFollowsTheOutage) {
   testing::Simulator simulator{directory_, broker_.bootstrap_servers(), 50};
   Service service{directory_, environment()};
-  service.wait_for("/metrics/BTC-USD", [](const json& body) {
-    return body["count"].get<std::int64_t>() >= 1;
-  }, 60s);
+  wait_for_count(service, "BTC-USD", 1);
   postgres_.stop(PostgresServer::StopMode::fast);
   wait_for_spool_depth(service, 100);
   const std::int64_t delivered = simulator.stop();
@@ -350,12 +364,7 @@ TEST_F(PostgresFaults, KilledWhileReplayingTheSpoolThenRestarted) {
   testing::Simulator simulator{directory_, broker_.bootstrap_servers(), kRate};
   {
     Service first{directory_, environment()};
-    first.wait_for("/metrics/BTC-USD", [](const json& body) {
-      return body["count"].get<std::int64_t>() >= 300;
-    }, 60s);
-    postgres_.stop(PostgresServer::StopMode::immediate);
-    wait_for_spool_depth(first, 3000);
-    postgres_.start();
+    spool_through_an_outage(first, 3000);
 
     pqxx::connection connection{postgres_.connection_string()};
     const auto lock = hold_writes(connection);
@@ -424,12 +433,7 @@ TEST_F(PostgresFaults, KilledRightAfterTheSpoolDrainedThenRestartedWhileTheServe
   testing::Simulator simulator{directory_, broker_.bootstrap_servers(), kRate};
   {
     Service first{directory_, environment()};
-    first.wait_for("/metrics/BTC-USD", [](const json& body) {
-      return body["count"].get<std::int64_t>() >= 300;
-    }, 60s);
-    postgres_.stop(PostgresServer::StopMode::immediate);
-    wait_for_spool_depth(first, 6000);
-    postgres_.start();
+    spool_through_an_outage(first, 6000);
     wait_until_drained(first);
     first.process().send_signal(SIGKILL);
     ASSERT_EQ(first.process().wait(30s), 128 + SIGKILL);
@@ -534,9 +538,7 @@ TEST_F(PostgresFaults, APasswordThatStopsWorkingMidRunSpoolsSaysWhyAndDrainsOnce
   settings["DB_PASSWORD"] = "right-password";
   testing::Simulator simulator{directory_, broker_.bootstrap_servers(), 200};
   Service service{directory_, settings};
-  service.wait_for("/metrics/BTC-USD", [](const json& body) {
-    return body["count"].get<std::int64_t>() >= 100;
-  }, 60s);
+  wait_for_count(service, "BTC-USD", 100);
 
   postgres_.execute("ALTER ROLE writer PASSWORD 'changed'");
   postgres_.terminate_backends();
@@ -569,9 +571,7 @@ TEST_F(PostgresFaults, RowsRefusedByAConstraintAreSetAsideAndIngestionGoesOn) {
       "ALTER TABLE crypto_metrics ADD CONSTRAINT no_ltc CHECK (pair <> 'LTC-USD')");
   testing::Simulator simulator{directory_, broker_.bootstrap_servers(), kRate};
   Service service{directory_, environment()};
-  service.wait_for("/metrics/BTC-USD", [](const json& body) {
-    return body["count"].get<std::int64_t>() >= 1000;
-  }, 60s);
+  wait_for_count(service, "BTC-USD", 1000);
   const std::int64_t delivered = simulator.stop();
   service.wait_for_total(delivered, 60s);
   wait_until_drained(service);
