@@ -43,6 +43,11 @@ class Session : public std::enable_shared_from_this<Session> {
   // answered, streamed, or the connection is closing. The server closes the one idle longest
   // to make room for a new connection at its cap.
   std::optional<std::chrono::steady_clock::time_point> idle_since() const;
+  // The same without asking the socket whether a request's first bytes wait in it (a system
+  // call): what the server sorts by, so that it asks only the sessions it would close.
+  std::optional<std::chrono::steady_clock::time_point> waiting_since() const {
+    return idle_since_;
+  }
 
  private:
   void wait_for_request();
