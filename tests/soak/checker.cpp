@@ -46,6 +46,14 @@ std::string key_text(int partition, std::int64_t offset) {
   return "partition " + std::to_string(partition) + " offset " + std::to_string(offset);
 }
 
+// Both tables are read with their provenance first, in these columns, in this order.
+constexpr char kProvenance[] = "kafka_topic, kafka_partition, kafka_life, kafka_offset";
+constexpr char kInOffsetOrder[] = " ORDER BY kafka_partition, kafka_life, kafka_offset";
+
+std::string where_of(const pqxx::row& row) {
+  return key_text(row[1].as<int>(), row[3].as<std::int64_t>());
+}
+
 }  // namespace
 
 Checker::Checker(const SentLog& log, const std::vector<std::size_t>& windows,
@@ -68,8 +76,11 @@ void Checker::problem(std::uint64_t& counter, const std::string& kind, const std
   if (++told_[kind] <= kToldPerKind) journal_.fail(kind + ": " + text);
 }
 
-const Sent* Checker::take(const std::string& topic, int partition, int life, std::int64_t offset,
-                          Seen as) {
+const Sent* Checker::take(const pqxx::row& row, Seen as) {
+  const std::string topic = row[0].c_str();
+  const int partition = row[1].as<int>();
+  const int life = row[2].as<int>();
+  const std::int64_t offset = row[3].as<std::int64_t>();
   const std::string where = key_text(partition, offset) + " life " + std::to_string(life);
   if (topic != kTopic || life != 0 || partition < 0 || partition >= log_.partitions() ||
       offset < 0 ||
@@ -94,16 +105,14 @@ void Checker::check_quotes(const testing::PostgresServer& postgres) {
   std::map<std::string, PairReference> pairs;
   for_each_row(
       postgres,
-      "SELECT kafka_topic, kafka_partition, kafka_life, kafka_offset, pair, bid, ask, mid_price,"
-      " spread, highest_bid, lowest_ask, max_spread, moving_avg, quote_count FROM crypto_metrics"
-      " ORDER BY kafka_partition, kafka_life, kafka_offset",
+      std::string{"SELECT "} + kProvenance +
+          ", pair, bid, ask, mid_price, spread, highest_bid, lowest_ask, max_spread, moving_avg,"
+          " quote_count FROM crypto_metrics" + kInOffsetOrder,
       [&](const pqxx::row& row) {
-        const int partition = row[1].as<int>();
-        const std::int64_t offset = row[3].as<std::int64_t>();
-        const Sent* sent =
-            take(row[0].c_str(), partition, row[2].as<int>(), offset, Seen::as_quote);
+        const Sent* sent = take(row, Seen::as_quote);
         if (sent == nullptr) return;
-        const std::string where = key_text(partition, offset) + " (" + row[4].c_str() + ")";
+        const auto partition = static_cast<std::size_t>(row[1].as<int>());
+        const std::string where = where_of(row) + " (" + row[4].c_str() + ")";
         if (!sent->valid) {
           problem(verdict_.wrong, "an invalid message stored as a quote", where);
           return;
@@ -130,7 +139,7 @@ void Checker::check_quotes(const testing::PostgresServer& postgres) {
             {"max_spread", testing::parse_units(row[11].c_str()) == pair.max_spread()},
             {"quote_count", row[13].as<std::int64_t>() == pair.count()},
             {"moving_avg",
-             trails[static_cast<std::size_t>(partition)].follow(pair, stored_average)},
+             trails[partition].follow(pair, stored_average)},
         }};
         for (const auto& [name, right] : fields) {
           if (right) continue;
@@ -152,16 +161,12 @@ void Checker::check_quotes(const testing::PostgresServer& postgres) {
 void Checker::check_rejections(const testing::PostgresServer& postgres) {
   for_each_row(
       postgres,
-      "SELECT kafka_topic, kafka_partition, kafka_life, kafka_offset, payload_length,"
-      " payload_sha256, reason FROM rejected_quotes"
-      " ORDER BY kafka_partition, kafka_life, kafka_offset",
+      std::string{"SELECT "} + kProvenance +
+          ", payload_length, payload_sha256, reason FROM rejected_quotes" + kInOffsetOrder,
       [&](const pqxx::row& row) {
-        const int partition = row[1].as<int>();
-        const std::int64_t offset = row[3].as<std::int64_t>();
-        const Sent* sent =
-            take(row[0].c_str(), partition, row[2].as<int>(), offset, Seen::as_rejection);
+        const Sent* sent = take(row, Seen::as_rejection);
         if (sent == nullptr) return;
-        const std::string where = key_text(partition, offset);
+        const std::string where = where_of(row);
         if (sent->valid) {
           problem(verdict_.wrong, "a valid quote rejected",
                   where + " (" + MessageMaker::pairs()[sent->pair] + "): " + row[6].c_str());

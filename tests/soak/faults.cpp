@@ -31,21 +31,9 @@ void Faults::inject(const Fault& fault) {
   journal_.say("fault " + std::to_string(fault.number) + ": " + fault.description());
   switch (fault.kind) {
     case FaultKind::kill9:
-      service_.kill();
-      service_.start(service_.window());
-      break;
     case FaultKind::sigterm:
-      service_.terminate(1);
-      service_.start(service_.window());
-      break;
     case FaultKind::double_sigterm:
-      service_.terminate(2);
-      service_.start(service_.window());
-      break;
-    case FaultKind::new_window:
-      service_.terminate(1);
-      service_.start(fault.window);
-      break;
+    case FaultKind::new_window: restart(fault); break;
     case FaultKind::postgres_stop:
       postgres_.stop(fault.stop_mode);
       service_.watch(fault.duration);
@@ -66,6 +54,15 @@ void Faults::inject(const Fault& fault) {
       abuse_http(fault.duration);
       break;
   }
+}
+
+void Faults::restart(const Fault& fault) {
+  if (fault.kind == FaultKind::kill9) {
+    service_.kill();
+  } else {
+    service_.terminate(fault.kind == FaultKind::double_sigterm ? 2 : 1);
+  }
+  service_.start(fault.kind == FaultKind::new_window ? fault.window : service_.window());
 }
 
 // Every write of the service's waits for the lock: a database that answers, only too late.

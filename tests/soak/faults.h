@@ -20,6 +20,8 @@ class Faults {
   void inject(const Fault& fault);
 
  private:
+  // Stops the service as the fault says (SIGKILL, SIGTERM, two) and starts it again.
+  void restart(const Fault& fault);
   void make_postgres_slow(std::chrono::seconds duration);
   void fill_spool_disk(std::chrono::seconds duration);
   void abuse_http(std::chrono::seconds duration);

@@ -6,6 +6,7 @@
 #include <limits>
 #include <optional>
 #include <stdexcept>
+#include <string_view>
 
 #include "soak/client_config.h"
 #include "support/http_client.h"
@@ -23,9 +24,39 @@ constexpr double kFullRate = std::numeric_limits<double>::max();
 constexpr double kSlowRate = 1'500;
 constexpr std::uint64_t kMiB = 1024 * 1024;
 constexpr std::uint64_t kSlowFromBytes = 2 * kMiB;
+constexpr std::uint64_t kFullAgainBelowBytes = 1 * kMiB;
 constexpr std::uint64_t kPauseFromBytes = 7 * kMiB / 2;
 // A message over 1 MiB goes only where it cannot push the backlog near the broker's 5 MiB.
 constexpr std::uint64_t kLargeBelowBytes = 1 * kMiB;
+
+enum class Limit { full, broker_silent, service_not_ready, backlog, paused };
+
+Limit decide(bool ready, std::optional<std::uint64_t> backlog, std::optional<Limit> previous) {
+  if (backlog && *backlog >= kPauseFromBytes) return Limit::paused;
+  if (!backlog) return Limit::broker_silent;
+  if (!ready) return Limit::service_not_ready;
+  // Once slowed for its backlog, full rate again only well below where it slowed: no flapping.
+  const std::uint64_t slow_from =
+      previous == Limit::backlog || previous == Limit::paused ? kFullAgainBelowBytes
+                                                              : kSlowFromBytes;
+  return *backlog >= slow_from ? Limit::backlog : Limit::full;
+}
+
+std::string_view description(Limit limit) {
+  switch (limit) {
+    case Limit::full:
+      return "at full rate";
+    case Limit::broker_silent:
+      return "at 1500/s: the broker does not answer";
+    case Limit::service_not_ready:
+      return "at 1500/s: the service is not ready";
+    case Limit::backlog:
+      return "at 1500/s: over 2 MiB waits uncommitted in a partition";
+    case Limit::paused:
+      return "paused: over 3.5 MiB waits uncommitted in a partition";
+  }
+  return "";
+}
 
 }  // namespace
 
@@ -95,32 +126,17 @@ bool Pacer::service_ready() const {
 }
 
 void Pacer::run() {
-  std::string said;
+  std::optional<Limit> previous;
   std::unique_lock lock{mutex_};
   while (!stopping_) {
     lock.unlock();
     const bool ready = service_ready();
     const std::optional<std::uint64_t> backlog = backlog_bytes();
-    double rate = kFullRate;
-    std::string why = "full rate";
-    if (backlog && *backlog >= kPauseFromBytes) {
-      rate = 0;
-      why = "paused: over 3.5 MiB waits uncommitted in a partition";
-    } else if (!backlog) {
-      rate = kSlowRate;
-      why = "1500/s: the broker does not answer";
-    } else if (!ready) {
-      rate = kSlowRate;
-      why = "1500/s: the service is not ready";
-    } else if (*backlog >= kSlowFromBytes) {
-      rate = kSlowRate;
-      why = "1500/s: over 2 MiB waits uncommitted in a partition";
-    }
-    producer_.limit(rate, ready && backlog && *backlog < kLargeBelowBytes);
-    if (why != said) {
-      journal_.say("producer " + why);
-      said = why;
-    }
+    const Limit limit = decide(ready, backlog, previous);
+    producer_.limit(limit == Limit::full ? kFullRate : limit == Limit::paused ? 0 : kSlowRate,
+                    ready && backlog && *backlog < kLargeBelowBytes);
+    if (limit != previous) journal_.say(std::string{"producer "} + description(limit));
+    previous = limit;
     lock.lock();
     if (backlog) largest_backlog_bytes_ = std::max(largest_backlog_bytes_, *backlog);
     stop_.wait_for(lock, kInterval, [this] { return stopping_; });
