@@ -8,6 +8,7 @@
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <regex>
 #include <string>
 #include <thread>
@@ -431,6 +432,26 @@ TEST(Shutdown, TwoSigtermsTenMillisecondsApartAtFullRateEndCleanlyAndLoseNothing
     expect_no_memory_error(service.process().stderr_text());
   }
   expect_every_quote_once_after_a_restart(directory, environment, kQuotes);
+}
+
+// SIGTERMs one after another until the process ends, as an impatient operator or a supervisor
+// may send them: whenever each arrives (while it drains, once its loop ended, while its parts
+// close), the process ends with 0, as asked. One arriving after the orderly stop had finished
+// met the default action and ended it with 143 (found by the soak, seed 2).
+TEST(Shutdown, SigtermsOneAfterAnotherUntilItEndsEndItWithCodeZero) {
+  testing::TempDir directory;
+  KafkaDev broker{directory};
+  Service service{directory, {{"KAFKA_BOOTSTRAP_SERVERS", broker.bootstrap_servers()}}};
+  // Assigned, so that stopping has a consumer to close.
+  service.wait_for("/readyz", [](const json&) { return true; }, 60s);
+
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  std::optional<int> code;
+  while (!(code = service.process().wait(1ms)) && std::chrono::steady_clock::now() < deadline) {
+    service.process().send_signal(SIGTERM);
+  }
+
+  EXPECT_EQ(code, 0) << service.process().stderr_text();
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "kafka/producer.h"
+#include "support/hostile_messages.h"
 #include "support/process.h"
 #include "support/service.h"
 #include "support/temp_dir.h"
@@ -41,73 +42,6 @@ std::string good_quote(int index) {
       .dump();
 }
 
-std::string with_fields(std::string_view fields) {
-  return std::string{"{"} + std::string{fields} + "}";
-}
-
-// Each of these must be rejected, none may crash or stall the service.
-std::vector<std::string> hostile_messages() {
-  const std::string valid_tail = R"("bid":"1.5","ask":"2.5","timestamp":"2026-11-25T12:00:00Z")";
-  std::vector<std::string> messages = {
-      // invalid UTF-8, inside a field and as the whole message
-      with_fields("\"pair\":\"BTC-\xff\xfe\",") + valid_tail,
-      "\xc3\x28\xa0\xa1\xf0\x28\x8c\xbc",
-      // deeply nested JSON, as the whole message and as a field's value
-      std::string(20'000, '[') + std::string(20'000, ']'),
-      with_fields("\"pair\":" + std::string(20'000, '{')),
-      // numbers with 400 digits, as a string and as a JSON number
-      with_fields("\"pair\":\"BTC-USD\",\"bid\":\"" + std::string(400, '7') +
-                  "\",\"ask\":\"" + std::string(401, '7') + "\""),
-      with_fields("\"pair\":\"BTC-USD\",\"bid\":1" + std::string(399, '0') + ",\"ask\":2"),
-      // 400 fractional digits: a price is never rounded, so it is rejected
-      with_fields(R"("pair":"BTC-USD","bid":0.)" + std::string(399, '1') + R"(5,"ask":"0.5")"),
-      // NaN and Infinity, quoted and bare
-      with_fields(R"("pair":"BTC-USD","bid":"NaN","ask":"2.5")"),
-      with_fields(R"("pair":"BTC-USD","bid":NaN,"ask":2.5)"),
-      with_fields(R"("pair":"BTC-USD","bid":"1.5","ask":"Infinity")"),
-      with_fields(R"("pair":"BTC-USD","bid":1.5,"ask":-Infinity)"),
-      with_fields(R"("pair":"BTC-USD","bid":1e400,"ask":2)"),
-      // negative and zero prices, ask below bid
-      with_fields(R"("pair":"BTC-USD","bid":"-1.5","ask":"2.5")"),
-      with_fields(R"("pair":"BTC-USD","bid":"0","ask":"2.5")"),
-      with_fields(R"("pair":"BTC-USD","bid":"1.5","ask":"0.000")"),
-      with_fields(R"("pair":"BTC-USD","bid":"2.5","ask":"1.5")"),
-      // duplicate keys
-      with_fields(R"("pair":"BTC-USD","bid":"1.5","bid":"1.6","ask":"2.5")"),
-      with_fields(R"("pair":"BTC-USD","pair":"ETH-USD","bid":"1.5","ask":"2.5")"),
-      // wrong types
-      with_fields(R"("pair":7,"bid":"1.5","ask":"2.5")"),
-      with_fields(R"("pair":"BTC-USD","bid":true,"ask":"2.5")"),
-      with_fields(R"("pair":"BTC-USD","bid":["1.5"],"ask":{"v":"2.5"})"),
-      with_fields(R"("pair":"BTC-USD","bid":null,"ask":"2.5")"),
-      R"(["BTC-USD","1.5","2.5"])",
-      R"("BTC-USD")",
-      "42",
-      "null",
-      // empty, whitespace, truncated
-      "",
-      "   \n\t ",
-      with_fields(R"("pair":"BTC-USD","bid":"1.5")").substr(0, 20),
-      // null bytes
-      std::string{"{\"pair\":\"BTC-USD\0\",\"bid\":\"1.5\",\"ask\":\"2.5\"}", 43},
-      std::string(64, '\0'),
-      // SQL and HTML where the pair goes
-      with_fields(R"("pair":"BTC'); DROP TABLE crypto_metrics;--","bid":"1.5","ask":"2.5")"),
-      with_fields(R"("pair":"<script>alert(1)</script>","bid":"1.5","ask":"2.5")"),
-      with_fields(R"("pair":"BTC-USD\"},{\"x","bid":"1.5","ask":"2.5")"),
-  };
-  return messages;
-}
-
-// Nearly 1 MiB each: a huge pair, and a huge ask beside valid fields.
-std::vector<std::string> large_messages() {
-  const std::string huge_pair = with_fields("\"pair\":\"" + std::string(kLargeMessage - 200, 'A') +
-                                            R"(","bid":"1.5","ask":"2.5")");
-  const std::string huge_ask = with_fields(R"("pair":"BTC-USD","bid":"1.5","ask":")" +
-                                           std::string(kLargeMessage - 200, '9') + "\"");
-  return {huge_pair, huge_ask};
-}
-
 // The embedded broker keeps about 5 MiB per partition, so the large messages get one of their
 // own and the rest are spread: good quotes on one partition, hostile ones on another.
 enum Partition : std::int32_t { kGood = 0, kHostile = 1, kLarge = 2 };
@@ -129,14 +63,14 @@ TEST(HostileInput, GoodQuotesAreStoredBadOnesRejectedWithReasonsAndTheLogStaysSh
   KafkaDev broker{directory};
   Service service{directory, {{"KAFKA_BOOTSTRAP_SERVERS", broker.bootstrap_servers()}}};
 
-  const auto hostile = hostile_messages();
+  const auto hostile = testing::hostile_messages();
   constexpr int kRounds = 10;
   constexpr int kGoodPerRound = 30;
   kafka::Producer producer{broker.bootstrap_servers()};
   int good = 0;
   // 18 fractional digits, the finest a price may have, are kept exactly (the design).
   produce_all(producer,
-              {with_fields(R"("pair":"XRP-USD","bid":0.)" + std::string(18, '1') +
+              {testing::with_fields(R"("pair":"XRP-USD","bid":0.)" + std::string(18, '1') +
                            R"(,"ask":"0.5","timestamp":"2026-11-25T12:00:00Z")")},
               kGood);
   ++good;
@@ -145,7 +79,7 @@ TEST(HostileInput, GoodQuotesAreStoredBadOnesRejectedWithReasonsAndTheLogStaysSh
     for (int i = 0; i < kGoodPerRound; ++i) quotes.push_back(good_quote(good++));
     produce_all(producer, quotes, kGood);
     produce_all(producer, hostile, kHostile);
-    if (round < 2) produce_all(producer, large_messages(), kLarge);
+    if (round < 2) produce_all(producer, testing::large_messages(kLargeMessage), kLarge);
   }
   ASSERT_EQ(producer.flush(30s), 0);
   ASSERT_EQ(producer.failed(), 0u);

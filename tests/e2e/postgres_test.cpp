@@ -5,7 +5,6 @@
 // recomputation from the topic gives.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/mount.h>
 
 #include <algorithm>
 #include <map>
@@ -16,7 +15,6 @@
 #include <set>
 #include <sstream>
 #include <string>
-#include <system_error>
 #include <thread>
 #include <tuple>
 
@@ -24,6 +22,7 @@
 #include "support/expected_metrics.h"
 #include "support/postgres_server.h"
 #include "support/service.h"
+#include "support/small_disk.h"
 #include "support/temp_dir.h"
 
 namespace cryptometrics {
@@ -446,38 +445,12 @@ TEST_F(PostgresFaults, KilledRightAfterTheSpoolDrainedThenRestartedWhileTheServe
   finish(second, simulator, Stored::across_a_restart);
 }
 
-// A tmpfs of a given size, mounted for the test's lifetime (the tests run as root).
-class SmallDisk {
- public:
-  SmallDisk(std::filesystem::path path, std::string_view size) : path_{std::move(path)} {
-    std::filesystem::create_directories(path_);
-    mount(size, 0);
-  }
-  ~SmallDisk() { ::umount2(path_.c_str(), MNT_DETACH); }
-  SmallDisk(const SmallDisk&) = delete;
-  SmallDisk& operator=(const SmallDisk&) = delete;
-
-  void grow(std::string_view size) { mount(size, MS_REMOUNT); }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  void mount(std::string_view size, unsigned long flags) {
-    const std::string options = "size=" + std::string{size};
-    if (::mount("tmpfs", path_.c_str(), "tmpfs", flags, options.c_str()) != 0) {
-      throw std::system_error(errno, std::generic_category(),
-                              "mounting a tmpfs of " + std::string{size} + " at " + path_.string());
-    }
-  }
-
-  std::filesystem::path path_;
-};
-
 // PostgreSQL down and the spool's disk full: nothing is written, so nothing may be committed (a
 // SIGKILL then must lose nothing); once there is room again the same process goes on by itself,
 // and everything arrives once.
 TEST_F(PostgresFaults, SpoolDiskFullWritesNothingCommitsNothingAndResumesWithSpace) {
   postgres_.stop(PostgresServer::StopMode::fast);
-  SmallDisk disk{directory_ / "spool-disk", "1m"};
+  testing::SmallDisk disk{directory_ / "spool-disk", "1m"};
   auto settings = environment();
   settings["SPOOL_PATH"] = (disk.path() / "spool.db").string();
   testing::Simulator simulator{directory_, broker_.bootstrap_servers(), kRate};

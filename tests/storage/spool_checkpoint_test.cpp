@@ -34,20 +34,19 @@ TEST(Checkpoint, AppliesBatchesKeepingTheWindowsMidPrices) {
   EXPECT_TRUE(checkpoint.offsets("other").empty());
 }
 
-TEST(Checkpoint, ResetsReplaceWhatWasKnown) {
+TEST(Checkpoint, AResetReplacesHistoriesAndTheOffsetsOfEveryTopic) {
   Checkpoint checkpoint;
   checkpoint.set_window(3);
   checkpoint.apply(batch_of({quote_row("BTC-USD", 0)},
                             {{"crypto_prices", 0, 1}, {"other", 0, 5}}));
   const metrics::History eth{quote_row("ETH-USD", 7).metrics, {decimal("1.5")}};
 
-  checkpoint.reset_histories({eth});
-  checkpoint.reset_offsets("crypto_prices", {{"crypto_prices", 2, 8}});
+  checkpoint.reset({eth}, {{"crypto_prices", 2, 8}});
 
   EXPECT_EQ(checkpoint.histories(), std::vector{eth});
   EXPECT_EQ(checkpoint.offsets("crypto_prices"),
             (std::vector<PartitionOffset>{{"crypto_prices", 2, 8}}));
-  EXPECT_EQ(checkpoint.offsets("other"), (std::vector<PartitionOffset>{{"other", 0, 5}}));
+  EXPECT_TRUE(checkpoint.offsets("other").empty());
 }
 
 TEST(Checkpoint, EncodesAndDecodesExactly) {

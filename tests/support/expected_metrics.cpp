@@ -6,13 +6,6 @@
 namespace cryptometrics::testing {
 namespace {
 
-Units divide_half_even(Units numerator, Units divisor) {
-  Units quotient = numerator / divisor;
-  const Units remainder = numerator % divisor;
-  if (2 * remainder > divisor || (2 * remainder == divisor && quotient % 2 != 0)) ++quotient;
-  return quotient;
-}
-
 // Decimal digits of a non-negative count, at least `width` of them.
 std::string digits_of(Units value, std::size_t width) {
   std::string digits;
@@ -68,6 +61,13 @@ std::string text_of(Units units) {
 }
 
 std::string canonical(std::string_view text) { return text_of(parse_units(text)); }
+
+Units divide_half_even(Units numerator, Units divisor) {
+  Units quotient = numerator / divisor;
+  const Units remainder = numerator % divisor;
+  if (2 * remainder > divisor || (2 * remainder == divisor && quotient % 2 != 0)) ++quotient;
+  return quotient;
+}
 
 ExpectedRow ExpectedPair::add(const std::string& pair, Units bid, Units ask) {
   check_price(bid);

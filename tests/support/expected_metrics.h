@@ -25,6 +25,8 @@ Units parse_units(std::string_view text);
 std::string text_of(Units units);
 // `text` as the service writes it, whatever trailing zeros a database added.
 std::string canonical(std::string_view text);
+// `numerator` / `divisor` (positive), rounded half to even: how the moving average is rounded.
+Units divide_half_even(Units numerator, Units divisor);
 
 struct ExpectedRow {
   std::string pair, bid, ask, mid_price, spread, highest_bid, lowest_ask, max_spread, moving_avg;

@@ -70,6 +70,10 @@ constexpr const char* kSelectOffsets =
     "SELECT kafka_partition, next_offset, kafka_life FROM kafka_offsets WHERE kafka_topic = $1"
     " ORDER BY kafka_partition";
 
+constexpr const char* kSelectAllOffsets =
+    "SELECT kafka_topic, kafka_partition, next_offset, kafka_life FROM kafka_offsets"
+    " ORDER BY kafka_topic, kafka_partition";
+
 
 market::Decimal decimal_of(std::string_view text, std::string_view column, std::string_view pair) {
   const auto parsed = market::Decimal::parse(text);
@@ -227,6 +231,23 @@ std::vector<PartitionOffset> PostgresStore::load_offsets(std::string_view topic)
     }
   });
   return offsets;
+}
+
+PostgresStore::State PostgresStore::load_state(std::size_t window) {
+  State state;
+  attempt("loading histories and offsets", [&state, window](Session& session) {
+    // Repeatable read: both from one snapshot, whoever else writes meanwhile.
+    pqxx::transaction<pqxx::isolation_level::repeatable_read, pqxx::readwrite_policy::read_only>
+        transaction{session.connection, "load state"};
+    for (const auto& row : transaction.exec_params(kSelectHistories, window)) {
+      state.histories.push_back(history_of(row));
+    }
+    for (const auto& row : transaction.exec(kSelectAllOffsets)) {
+      state.offsets.push_back(PartitionOffset{row[0].c_str(), row[1].as<std::int32_t>(),
+                                              row[2].as<std::int64_t>(), row[3].as<Life>()});
+    }
+  });
+  return state;
 }
 
 Status PostgresStore::status() const {

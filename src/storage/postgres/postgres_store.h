@@ -44,6 +44,14 @@ class PostgresStore final : public Storage {
   std::vector<PartitionOffset> load_offsets(std::string_view topic) override;
   Status status() const override;
 
+  // What PostgreSQL holds, read in one transaction: every pair's history (as load_histories)
+  // and the offsets of every topic.
+  struct State {
+    std::vector<metrics::History> histories;
+    std::vector<PartitionOffset> offsets;
+  };
+  State load_state(std::size_t window);
+
   const std::string& description() const { return description_; }
 
  private:

@@ -59,18 +59,13 @@ std::string Checkpoint::encode() const {
   return json{{"window", window_}, {"histories", histories}, {"offsets", offsets}}.dump();
 }
 
-void Checkpoint::reset_histories(const std::vector<metrics::History>& histories) {
+void Checkpoint::reset(const std::vector<metrics::History>& histories,
+                       const std::vector<PartitionOffset>& offsets) {
   histories_.clear();
   for (const metrics::History& history : histories) {
     histories_[history.latest.pair] = history;
   }
-}
-
-void Checkpoint::reset_offsets(std::string_view topic,
-                               const std::vector<PartitionOffset>& offsets) {
-  std::erase_if(offsets_, [topic](const auto& offset) { return offset.topic == topic; });
-  offsets_.insert(offsets_.end(), offsets.begin(), offsets.end());
-  offsets_ = furthest_per_partition(std::move(offsets_));
+  offsets_ = furthest_per_partition(offsets);
 }
 
 void Checkpoint::apply(const Batch& batch) {

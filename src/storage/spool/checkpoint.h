@@ -27,10 +27,11 @@ class Checkpoint {
 
   // How many mid prices per pair to keep from now on (SMA_WINDOW).
   void set_window(std::size_t window) { window_ = window; }
-  // Replaces the histories with what PostgreSQL answered.
-  void reset_histories(const std::vector<metrics::History>& histories);
-  // Replaces the offsets of `topic` with what PostgreSQL answered.
-  void reset_offsets(std::string_view topic, const std::vector<PartitionOffset>& offsets);
+  // Replaces everything with what PostgreSQL answered, the histories and the offsets of every
+  // topic together: histories newer than the offsets would make a start during an outage read
+  // again quotes that its metrics already count.
+  void reset(const std::vector<metrics::History>& histories,
+             const std::vector<PartitionOffset>& offsets);
 
   // Takes in a batch PostgreSQL committed.
   void apply(const Batch& batch);

@@ -84,7 +84,8 @@ std::vector<metrics::History> SpoolingStore::load_histories(std::size_t window) 
   postgres_state_.set_window(window);
   if (postgres_up_) {
     try {
-      postgres_state_.reset_histories(postgres_.load_histories(window));
+      const postgres::PostgresStore::State state = postgres_.load_state(window);
+      postgres_state_.reset(state.histories, state.offsets);
     } catch (const postgres::Unavailable& error) {
       mark_down(error);
     }
@@ -109,15 +110,18 @@ std::vector<QuoteRow> SpoolingStore::history(const std::string& pair, std::size_
                            " is partly in PostgreSQL, unavailable: " + last_error_);
 }
 
+// The checkpoint's offsets change only with its histories (load_histories, and batches
+// committed), so that it stays one snapshot; PostgreSQL's own answer goes straight to the caller.
 std::vector<PartitionOffset> SpoolingStore::load_offsets(std::string_view topic) {
+  std::optional<std::vector<PartitionOffset>> held;
   if (postgres_up_) {
     try {
-      postgres_state_.reset_offsets(topic, postgres_.load_offsets(topic));
+      held = postgres_.load_offsets(topic);
     } catch (const postgres::Unavailable& error) {
       mark_down(error);
     }
   }
-  std::vector<PartitionOffset> offsets = postgres_state_.offsets(topic);
+  std::vector<PartitionOffset> offsets = held ? *std::move(held) : postgres_state_.offsets(topic);
   const std::vector<PartitionOffset> spooled = spool_.load_offsets(topic);
   offsets.insert(offsets.end(), spooled.begin(), spooled.end());
   return furthest_per_partition(std::move(offsets));

@@ -1,0 +1,114 @@
+#include "soak/faults.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <pqxx/pqxx>
+#include <string>
+#include <vector>
+
+#include "soak/http_abuse.h"
+
+namespace cryptometrics::soak {
+namespace {
+
+constexpr int kAbusiveRequests = 300;
+constexpr int kStalledStreams = 5;
+constexpr std::size_t kBallastChunk = 1024 * 1024;
+
+}  // namespace
+
+Faults::Faults(testing::PostgresServer& postgres, testing::KafkaDev& broker,
+               const testing::SmallDisk& spool_disk, ServiceRuns& service, Journal& journal)
+    : postgres_{postgres},
+      broker_{broker},
+      spool_disk_{spool_disk},
+      service_{service},
+      journal_{journal} {}
+
+void Faults::inject(const Fault& fault) {
+  journal_.say("fault " + std::to_string(fault.number) + ": " + fault.description());
+  switch (fault.kind) {
+    case FaultKind::kill9:
+    case FaultKind::sigterm:
+    case FaultKind::double_sigterm:
+    case FaultKind::new_window: restart(fault); break;
+    case FaultKind::postgres_stop:
+      postgres_.stop(fault.stop_mode);
+      service_.watch(fault.duration);
+      postgres_.start();
+      break;
+    case FaultKind::postgres_slow:
+      make_postgres_slow(fault.duration);
+      break;
+    case FaultKind::broker_down:
+      broker_.set_down();
+      service_.watch(fault.duration);
+      broker_.set_up();
+      break;
+    case FaultKind::spool_disk_full:
+      fill_spool_disk(fault.duration);
+      break;
+    case FaultKind::http_abuse:
+      abuse_http(fault.duration);
+      break;
+  }
+}
+
+void Faults::restart(const Fault& fault) {
+  if (fault.kind == FaultKind::kill9) {
+    service_.kill();
+  } else {
+    service_.terminate(fault.kind == FaultKind::double_sigterm ? 2 : 1);
+  }
+  service_.start(fault.kind == FaultKind::new_window ? fault.window : service_.window());
+}
+
+// Every write of the service's waits for the lock: a database that answers, only too late.
+void Faults::make_postgres_slow(std::chrono::seconds duration) {
+  pqxx::connection connection{postgres_.connection_string()};
+  pqxx::work transaction{connection};
+  transaction.exec0("LOCK TABLE crypto_metrics IN ACCESS EXCLUSIVE MODE");
+  service_.watch(duration);
+  transaction.abort();
+}
+
+// With PostgreSQL down every row goes to the spool, which then finds no room at all.
+void Faults::fill_spool_disk(std::chrono::seconds duration) {
+  postgres_.stop(testing::PostgresServer::StopMode::fast);
+  const std::filesystem::path ballast = spool_disk_.path() / "ballast";
+  const int file = ::open(ballast.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (file < 0) throw std::system_error(errno, std::generic_category(), "open " + ballast.string());
+  const std::vector<char> chunk(kBallastChunk, 'b');
+  std::size_t written = 0;
+  for (;;) {
+    const ssize_t wrote = ::write(file, chunk.data(), chunk.size());
+    if (wrote <= 0) break;  // ENOSPC: full
+    written += static_cast<std::size_t>(wrote);
+  }
+  ::close(file);
+  journal_.say("spool disk full after " + std::to_string(written / 1024) + " KiB of ballast");
+  service_.watch(duration);
+  std::filesystem::remove(ballast);
+  postgres_.start();
+}
+
+void Faults::abuse_http(std::chrono::seconds duration) {
+  try {
+    const StalledStreams streams{service_.port(), kStalledStreams};
+    const AbuseOutcome outcome = send_abusive_requests(service_.port(), kAbusiveRequests);
+    journal_.say(std::to_string(outcome.sent) + " abusive requests, " +
+                 std::to_string(outcome.answered) + " answered, " +
+                 std::to_string(outcome.server_errors.size()) + " with 500; " +
+                 std::to_string(kStalledStreams) + " streams that never read");
+    for (const std::string& error : outcome.server_errors) {
+      journal_.fail("an abusive request was answered 500: " + error);
+    }
+    service_.watch(duration);
+  } catch (const std::exception& error) {
+    journal_.fail(std::string{"event streams could not be opened: "} + error.what());
+  }
+}
+
+}  // namespace cryptometrics::soak

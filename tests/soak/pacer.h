@@ -1,0 +1,61 @@
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "soak/journal.h"
+#include "soak/producer.h"
+#include "soak/sent_log.h"
+
+namespace cryptometrics::soak {
+
+// Keeps the producer from sending more than the broker keeps of what the service has not read:
+// kafka-dev holds about 5 MiB per partition and drops the oldest beyond that, which would lose
+// messages before the service could read them and prove nothing about the service. Every
+// 250 ms it reads the consumer group's committed offsets (committed only once rows are durable,
+// so behind what the service has read: the safe side) and /readyz, and limits the producer:
+// full rate while the service is ready and little waits; 1,500/s while it is not ready (killed,
+// starting, its spool full, the broker down) or 2 MiB wait in a partition; nothing from 3.5 MiB.
+class Pacer {
+ public:
+  Pacer(const std::string& bootstrap_servers, unsigned short port, const SentLog& log,
+        Producer& producer, Journal& journal);
+  ~Pacer();
+
+  Pacer(const Pacer&) = delete;
+  Pacer& operator=(const Pacer&) = delete;
+
+  // The most bytes that waited in one partition, uncommitted, at any reading.
+  std::uint64_t largest_backlog_bytes() const;
+
+ private:
+  struct HandleDeleter {
+    void operator()(rd_kafka_t* handle) const { rd_kafka_destroy(handle); }
+  };
+
+  void run();
+  // Bytes waiting in the partition that holds the most, nullopt when the broker did not say.
+  std::optional<std::uint64_t> backlog_bytes();
+  bool service_ready() const;
+
+  const unsigned short port_;
+  const SentLog& log_;
+  Producer& producer_;
+  Journal& journal_;
+  std::unique_ptr<rd_kafka_t, HandleDeleter> group_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable stop_;
+  bool stopping_ = false;
+  std::uint64_t largest_backlog_bytes_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace cryptometrics::soak
