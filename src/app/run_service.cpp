@@ -45,11 +45,28 @@ void log_configuration(const config::Settings& settings) {
       fmt::join(settings.pairs, ","), settings.sma_window, simulator, settings.log_level);
 }
 
+// Once every part is gone, a late SIGINT or SIGTERM has nothing left to stop: it is ignored
+// rather than ending the process with 130 or 143 after an orderly stop. Declared before the
+// signal_set, it takes the signals over the moment the signal_set gives them back their default.
+struct LateStopSignalsIgnored {
+  LateStopSignalsIgnored() = default;
+  LateStopSignalsIgnored(const LateStopSignalsIgnored&) = delete;
+  LateStopSignalsIgnored& operator=(const LateStopSignalsIgnored&) = delete;
+  ~LateStopSignalsIgnored() {
+    ::signal(SIGINT, SIG_IGN);
+    ::signal(SIGTERM, SIG_IGN);
+  }
+};
+
 }  // namespace
 
 int run_service(const config::Settings& settings) {
   log_configuration(settings);
   boost::asio::io_context io{1};
+  const LateStopSignalsIgnored late_signals;
+  // Caught from here on, so that they stay caught while every part below closes: one that
+  // arrives while the parts start waits for the loop, one after the stop finds it over.
+  boost::asio::signal_set signals{io, SIGINT, SIGTERM};
 
   std::optional<kafka::EmbeddedBroker> broker;
   std::string bootstrap_servers = settings.kafka_bootstrap_servers;
@@ -115,7 +132,6 @@ int run_service(const config::Settings& settings) {
     server.stop();
     ingestor.stop([&] { io.stop(); });
   };
-  boost::asio::signal_set signals{io, SIGINT, SIGTERM};
   signals.async_wait([&](const boost::system::error_code& failure, int signal_number) {
     if (failure) return;
     spdlog::info("{}: stopping: storing what is in flight, committing offsets",
