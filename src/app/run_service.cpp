@@ -116,6 +116,8 @@ int run_service(const config::Settings& settings) {
                              .quotes_rejected = counters.rejected_by_kind,
                              .lost_upstream = counters.lost_upstream,
                              .partitions_started_over = counters.partitions_started_over,
+                             .quotes_off_their_pairs_partition =
+                                 counters.quotes_off_their_pairs_partition,
                              .storage = storage_thread.status(),
                              .consumer_lag = ingestor.kafka_lag(),
                          };

@@ -53,6 +53,13 @@ void add_counters(prometheus::Registry& registry, const ServiceFigures& figures)
       .Register(registry)
       .Add({})
       .Increment(static_cast<double>(figures.partitions_started_over));
+  prometheus::BuildCounter()
+      .Name("crypto_metrics_quotes_off_their_pairs_partition_total")
+      .Help("Quotes of a pair read from another partition than its first: a producer that does "
+            "not key by pair")
+      .Register(registry)
+      .Add({})
+      .Increment(static_cast<double>(figures.quotes_off_their_pairs_partition));
 }
 
 // Each message is counted once, by the store it was first made durable in: the backend

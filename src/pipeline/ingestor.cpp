@@ -215,6 +215,7 @@ void Ingestor::on_message(const kafka::Message& message) {
   storage::Source source{partition.topic, message.partition, message.offset, position.life};
   auto decoded = market::decode_quote(message.payload, message.timestamp);
   if (auto* quote = std::get_if<market::Quote>(&decoded)) {
+    check_keyed_by_pair(quote->pair, partition);
     pending_.quotes.push_back({book_.apply(*quote), std::move(source)});
     pending_bytes_ += kRowBytes;
     if (message.timestamp) latency_.record(now() - *message.timestamp);
@@ -273,6 +274,19 @@ const Ingestor::Position& Ingestor::advance(const kafka::TopicPartition& partiti
   }
   position.next_offset = offset + 1;
   return position;
+}
+
+void Ingestor::check_keyed_by_pair(const std::string& pair,
+                                   const kafka::TopicPartition& partition) {
+  const auto& first = pair_partitions_.try_emplace(pair, partition).first->second;
+  if (first == partition) return;
+  ++counters_.quotes_off_their_pairs_partition;
+  if (!pairs_off_partition_.emplace(pair, partition).second) return;
+  spdlog::warn(
+      "pair {} arrives on Kafka {} as well as on {}: its quotes are stored, but their order "
+      "across partitions is not kept, so its metrics can be computed out of order; producers "
+      "must key messages by pair (counted in crypto_metrics_quotes_off_their_pairs_partition_total)",
+      pair, describe(partition), describe(first));
 }
 
 void Ingestor::on_idle() { flush_when_due(); }

@@ -8,6 +8,9 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -53,6 +56,9 @@ struct IngestCounters {
   std::uint64_t lost_upstream = 0;
   // Times a partition started over below its stored offset and a new life of it began.
   std::uint64_t partitions_started_over = 0;
+  // Quotes of a pair read from another partition than the one its first quote came from in this
+  // run: a producer that does not key by pair, whose quotes per-pair state cannot order.
+  std::uint64_t quotes_off_their_pairs_partition = 0;
 };
 
 // The pipeline on the event loop: Kafka messages are decoded, folded into the book, batched and
@@ -98,6 +104,9 @@ class Ingestor final : private kafka::ConsumerHandler {
   // Follows the partition to `offset`: a new life when the partition started over below what
   // was expected, a warning when offsets were skipped. Returns the partition's position.
   const Position& advance(const kafka::TopicPartition& partition, std::int64_t offset);
+  // Counts a quote of `pair` read from another partition than the pair's first, and warns once
+  // for each pair and partition.
+  void check_keyed_by_pair(const std::string& pair, const kafka::TopicPartition& partition);
   void flush();
   // Flushes once the oldest pending message has waited batch_linger, or at once when stopping
   // or rebalancing; until then a timer waits.
@@ -129,6 +138,10 @@ class Ingestor final : private kafka::ConsumerHandler {
   bool linger_armed_ = false;
   Positions pending_offsets_;
   Positions positions_;  // per assigned partition
+  // The partition each pair's first quote came from in this run, and the other partitions
+  // already warned about.
+  std::map<std::string, kafka::TopicPartition> pair_partitions_;
+  std::set<std::pair<std::string, kafka::TopicPartition>> pairs_off_partition_;
   // With topic_starts_empty: the life each partition with stored offsets began in this run.
   std::optional<std::map<kafka::TopicPartition, storage::Life>> lives_begun_;
   bool writing_ = false;

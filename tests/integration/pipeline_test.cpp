@@ -347,6 +347,30 @@ TEST_F(PipelineTest, MessagesDeletedBeforeTheyWereReadAreCountedAsLostUpstream) 
             static_cast<std::int64_t>(run.counters.stored));
 }
 
+// A producer that does not key by pair spreads a pair over partitions, whose order relative to
+// each other Kafka does not keep: every quote is still stored, and those read from another
+// partition than the pair's first are counted (two on each partition: four, whichever is read
+// first).
+TEST_F(PipelineTest, QuotesOfAPairOnASecondPartitionAreStoredAndCounted) {
+  {
+    kafka::Producer producer{broker_.bootstrap_servers()};
+    for (int i = 0; i < 6; ++i) {
+      ASSERT_TRUE(producer.produce(kTopic, i % 3, "BTC-USD",
+                                   R"({"pair":"BTC-USD","bid":"100","ask":"101"})"));
+    }
+    ASSERT_TRUE(producer.produce(kTopic, 2, "ETH-USD", R"({"pair":"ETH-USD","bid":"1","ask":"2"})"));
+    ASSERT_EQ(producer.flush(30s), 0);
+  }
+  const auto run = run_until([](const auto& counters) { return counters.stored >= 7; }, "group-a",
+                             broker_.bootstrap_servers());
+
+  EXPECT_EQ(run.counters.accepted, 7u);
+  EXPECT_EQ(run.counters.quotes_off_their_pairs_partition, 4u);
+  EXPECT_EQ(count("SELECT COUNT(DISTINCT kafka_partition) FROM crypto_metrics"
+                  " WHERE pair = 'BTC-USD'"),
+            3);
+}
+
 // A store that holds its writes back (here another connection's exclusive lock) must not let the
 // messages that wait for it grow without bound: reading pauses at the byte bound, whatever the
 // count, and goes on once the store takes the batch.
