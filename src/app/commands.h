@@ -4,9 +4,6 @@
 
 namespace cryptometrics::app {
 
-// The partitions of the topic that the embedded broker creates.
-inline constexpr int kEmbeddedPartitions = 3;
-
 // Each returns the process exit code.
 
 // The service: Kafka -> metrics -> storage, HTTP, and the simulator when enabled.

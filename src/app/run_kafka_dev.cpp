@@ -13,13 +13,13 @@ namespace cryptometrics::app {
 
 int run_kafka_dev(const config::Settings& settings) {
   boost::asio::io_context io{1};
-  kafka::EmbeddedBroker broker{settings.kafka_topic, kEmbeddedPartitions};
+  kafka::EmbeddedBroker broker{settings.kafka_topic, settings.kafka_partitions};
   // The address alone on stdout, so that scripts can read it: BOOTSTRAP=$(... | head -1).
   std::cout << broker.bootstrap_servers() << std::endl;
   spdlog::info(
       "embedded Kafka broker at {} with topic {} ({} partitions); stop with Ctrl-C; SIGUSR1 "
       "takes it down, SIGUSR2 brings it back",
-      broker.bootstrap_servers(), settings.kafka_topic, kEmbeddedPartitions);
+      broker.bootstrap_servers(), settings.kafka_topic, settings.kafka_partitions);
   boost::asio::signal_set stop{io, SIGINT, SIGTERM};
   stop.async_wait([&io](const boost::system::error_code&, int) { io.stop(); });
 

@@ -71,7 +71,7 @@ int run_service(const config::Settings& settings) {
   std::optional<kafka::EmbeddedBroker> broker;
   std::string bootstrap_servers = settings.kafka_bootstrap_servers;
   if (settings.embedded_kafka()) {
-    broker.emplace(settings.kafka_topic, kEmbeddedPartitions);
+    broker.emplace(settings.kafka_topic, settings.kafka_partitions);
     bootstrap_servers = broker->bootstrap_servers();
   }
 

@@ -240,6 +240,11 @@ constexpr std::array settings_table = {
                 "as a quote arrives",
                 false,
                 assign_milliseconds<1, 10'000, &Draft::settings, &Settings::kafka_fetch_wait>},
+    SettingSpec{"KAFKA_PARTITIONS", "--partitions", "3", SettingGroup::kafka,
+                "Partitions of the topic the embedded broker makes (kafka-dev, and run without "
+                "KAFKA_BOOTSTRAP_SERVERS), from 1 to 256; a real cluster's topic keeps its own",
+                false,
+                assign_integer<1, 256, &Draft::settings, &Settings::kafka_partitions>},
     SettingSpec{"DB_HOST", "--db-host", "", SettingGroup::storage,
                 "PostgreSQL host. Set (or DATABASE_URL set): store in PostgreSQL, spooling to "
                 "SPOOL_PATH while it is down. Unset: store in SQLITE_PATH alone",

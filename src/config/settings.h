@@ -35,6 +35,7 @@ struct Settings {
   std::string kafka_topic = "crypto_prices";
   std::string kafka_group_id = "crypto_price_consumer_group";
   std::optional<std::chrono::milliseconds> kafka_fetch_wait;  // unset: see fetch_wait()
+  std::int32_t kafka_partitions = 3;  // of the embedded broker's topic
 
   std::optional<PostgresSettings> postgres;  // set by DB_HOST or DATABASE_URL
   std::string sqlite_path = "crypto-metrics.db";

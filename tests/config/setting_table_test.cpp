@@ -19,8 +19,10 @@ std::string flag_for(std::string_view variable) {
 
 TEST(SettingTable, EveryFlagIsItsVariableInLowerCaseWithDashes) {
   for (const auto& setting : setting_table()) {
-    const auto expected =
-        setting.variable == "SIMULATOR_RATE" ? "--rate" : flag_for(setting.variable);
+    // Two short flags, for the commands they belong to: simulate --rate, kafka-dev --partitions.
+    const auto expected = setting.variable == "SIMULATOR_RATE"     ? "--rate"
+                          : setting.variable == "KAFKA_PARTITIONS" ? "--partitions"
+                                                                   : flag_for(setting.variable);
 
     EXPECT_EQ(setting.flag, expected);
   }
@@ -37,6 +39,7 @@ TEST(SettingTable, HoldsEveryVariableOnce) {
                                                    "KAFKA_TOPIC",
                                                    "KAFKA_GROUP_ID",
                                                    "KAFKA_FETCH_WAIT_MS",
+                                                   "KAFKA_PARTITIONS",
                                                    "HTTP_HOST",
                                                    "HTTP_PORT",
                                                    "PAIRS",

@@ -64,6 +64,17 @@ TEST(Binary, KafkaDevTakesItsBrokerDownOnSigusr1AndBackOnSigusr2) {
   EXPECT_EQ(database.execAndGet("SELECT COUNT(*) FROM crypto_metrics").getInt64(), delivered);
 }
 
+TEST(Binary, KafkaDevMakesItsTopicWithThePartitionsAsked) {
+  testing::TempDir directory;
+  KafkaDev broker{directory, 6};
+  Service service{directory, {{"KAFKA_BOOTSTRAP_SERVERS", broker.bootstrap_servers()}}};
+
+  const json ready = service.wait_for(
+      "/readyz", [](const json& body) { return body["status"] == "ready"; }, 60s, true);
+
+  EXPECT_EQ(ready["kafka"]["assigned_partitions"], 6) << ready.dump();
+}
+
 // Every row's metrics must follow from the rows of its pair before it: a message counted twice
 // or lost would break the chain.
 void expect_consistent_rows(const std::filesystem::path& database_path) {

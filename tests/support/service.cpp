@@ -84,8 +84,10 @@ int Service::stop() {
   return code.value_or(-1);
 }
 
-KafkaDev::KafkaDev(const TempDir& directory)
-    : process_{crypto_metrics_binary(), {"kafka-dev"}, isolated(directory, 8080),
+KafkaDev::KafkaDev(const TempDir& directory, int partitions)
+    : process_{crypto_metrics_binary(),
+               {"kafka-dev", "--partitions", std::to_string(partitions)},
+               isolated(directory, 8080),
                directory.path()} {
   if (!process_.wait_for_stdout("\n", kStartTimeout)) {
     throw std::runtime_error("kafka-dev did not print its address:\n" + process_.stderr_text());

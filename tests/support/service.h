@@ -52,7 +52,8 @@ class Service {
 // `crypto-metrics kafka-dev`: a standalone embedded broker.
 class KafkaDev {
  public:
-  explicit KafkaDev(const TempDir& directory);
+  // Its topic with `partitions` partitions (kafka-dev --partitions).
+  explicit KafkaDev(const TempDir& directory, int partitions = 3);
   ~KafkaDev();
 
   const std::string& bootstrap_servers() const { return bootstrap_servers_; }
