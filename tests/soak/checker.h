@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <pqxx/pqxx>
 #include <string>
@@ -19,6 +20,9 @@ struct Verdict {
   std::uint64_t lost_upstream = 0;  // the same, but deleted by the broker's retention
   std::uint64_t duplicated = 0;     // a message met a second time, in either table
   std::uint64_t wrong = 0;          // a row that is not what was sent, or metrics off the reference
+  // Rows of messages the broker holds twice (see Checker::copy_of): real messages on the topic,
+  // stored once each, but not in the producer's log.
+  std::uint64_t copied_upstream = 0;
 };
 
 // Holds PostgreSQL to the producer's log, once the service stopped: every valid message
@@ -43,8 +47,15 @@ class Checker {
   void check_rejections(const testing::PostgresServer& postgres);
   void count_missing();
   // Finds the message a row names and marks it seen; nullptr when the row names none or names
-  // one seen before (counted as wrong or duplicated).
-  const Sent* take(const pqxx::row& row, Seen as);
+  // one seen before (counted as wrong or duplicated). At an offset where the producer's log has
+  // no message, a row whose content `matches` a message sent just after it is a copy (copy_of).
+  const Sent* take(const pqxx::row& row, Seen as, const std::function<bool(const Sent&)>& matches);
+  // A batch the producer sent again after the broker went down, which the embedded broker then
+  // holds twice: the producer hears of the second copy's offsets only, so the first copy sits at
+  // offsets its log has no message for, just before the same messages. The message sent after
+  // `offset` on `partition` (within a batch's reach) that `matches`, or nullptr.
+  const Sent* copy_of(int partition, std::int64_t offset,
+                      const std::function<bool(const Sent&)>& matches) const;
   void problem(std::uint64_t& counter, const std::string& kind, const std::string& text);
 
   const SentLog& log_;

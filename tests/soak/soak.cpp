@@ -205,6 +205,9 @@ int run(const Options& options) {
        << verdict.quotes << " quotes, " << verdict.rejected << " rejected, " << verdict.lost
        << " lost, " << verdict.duplicated << " duplicated, " << verdict.wrong << " wrong";
   if (verdict.lost_upstream != 0) last << ", " << verdict.lost_upstream << " lost upstream";
+  if (verdict.copied_upstream != 0) {
+    last << ", " << verdict.copied_upstream << " copied upstream (stored once each)";
+  }
   last << "; moving_avg of each row held to the window of its run, runs in order (SMA_WINDOW "
        << windows_text(windows) << ")";
   if (!failures.empty()) {
