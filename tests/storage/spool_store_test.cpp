@@ -506,6 +506,30 @@ TEST_F(SpoolingStoreTest, FailsWhenTheSpoolRefusesRowsAndRecovers) {
   EXPECT_EQ(store->status().spool_depth, 3u);
 }
 
+// PostgreSQL back before the spool took a row again: the rows go to PostgreSQL, so the store is
+// ready, though the spool's last write failed (found by the soak, seed 4: /readyz stayed
+// "failing" for good after a full spool disk and an outage that ended together).
+TEST_F(SpoolingStoreTest, IsReadyOncePostgresTakesTheRowsTheFullSpoolRefused) {
+  const auto store = open_store();
+  store->write(batch_of(quote_rows(0, 3)));
+  server_->stop(StopMode::immediate);
+  store->write(batch_of(quote_rows(3, 3)));
+  SQLite::Database spool{spool_path(), SQLite::OPEN_READWRITE};
+  spool.exec(
+      "CREATE TRIGGER refuse BEFORE INSERT ON crypto_metrics"
+      " BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+  EXPECT_ANY_THROW(store->write(batch_of(quote_rows(6, 3))));
+  ASSERT_EQ(store->status().state, "failing");
+
+  server_->start();
+  drain(*store);
+  store->write(batch_of(quote_rows(6, 3)));
+
+  EXPECT_EQ(store->status().state, "ok") << store->status().last_error;
+  EXPECT_TRUE(store->status().ready);
+  EXPECT_EQ(server_->query_value("SELECT count(*) FROM crypto_metrics"), "9");
+}
+
 TEST_F(SpoolingStoreTest, AReplayedRowThatPostgresRefusesIsSetAsideAndTheSpoolDrains) {
   const auto store = open_store();
   server_->execute("ALTER TABLE crypto_metrics ADD CONSTRAINT no_eth CHECK (pair <> 'ETH-USD')");

@@ -65,6 +65,7 @@ void SpoolingStore::write(const Batch& batch) {
       committed(batch);
       backoff_.reset();
       last_error_.clear();
+      forget_spool_error("PostgreSQL takes the rows again");
       return;
     } catch (const postgres::Unavailable& error) {
       mark_down(error);
@@ -191,12 +192,17 @@ void SpoolingStore::spool(const Batch& batch) {
     spool_error_ = error.what();
     throw;
   }
-  if (!spool_error_.empty()) {
-    spdlog::info("spool {} takes rows again", spool_path_.string());
-    spool_error_.clear();
-  }
+  forget_spool_error("it takes rows again");
   spool_depth_ += batch.messages();
   rows_.spooled += batch.messages();
+}
+
+// The spool's failure stops the store only while rows have nowhere else to go: once the spool
+// takes rows, or PostgreSQL does, the store is ready again.
+void SpoolingStore::forget_spool_error(std::string_view because) {
+  if (spool_error_.empty()) return;
+  spdlog::info("spool {} no longer stops storage: {}", spool_path_.string(), because);
+  spool_error_.clear();
 }
 
 std::optional<std::chrono::steady_clock::time_point> SpoolingStore::replay_batch() {
@@ -238,6 +244,7 @@ std::optional<std::chrono::steady_clock::time_point> SpoolingStore::replay_batch
     return spool_failed(error);
   }
   checkpoint_saved_ = Clock::now();
+  forget_spool_error("it gives its rows up to PostgreSQL");
   const std::size_t rows = spooled->batch.messages();
   replayed_rows_ += rows;
   rows_.replayed += rows;

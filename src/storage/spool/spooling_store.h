@@ -61,6 +61,7 @@ class SpoolingStore final : public Storage {
   using Clock = std::chrono::steady_clock;
 
   void spool(const Batch& batch);
+  void forget_spool_error(std::string_view because);
   // Connects to PostgreSQL unless it is up; true when it is. Call only once next_attempt_ passed.
   bool reconnect();
   // Moves the oldest spooled rows into PostgreSQL; returns when to go on.
@@ -88,7 +89,8 @@ class SpoolingStore final : public Storage {
   Clock::time_point next_attempt_{};
   std::size_t spool_depth_ = 0;  // may count a row the spool skipped as already held
   std::string last_error_;
-  std::string spool_error_;  // of the last write to the spool; empty once one succeeds
+  // Of the last write to the spool; empty once the spool or PostgreSQL takes rows again.
+  std::string spool_error_;
 
   RowCounts rows_;  // since the store was opened
 
