@@ -368,12 +368,7 @@ void Ingestor::write_failed(std::shared_ptr<const storage::Batch> batch, Positio
                             const std::string& error) {
   const std::size_t messages = batch->quotes.size() + batch->rejections.size();
   if (stopping_) {
-    spdlog::error(
-        "storing {} messages failed while stopping: {}; they were not committed and will be "
-        "consumed again at the next start",
-        messages, error);
-    writing_ = false;
-    finish_stop();
+    give_up(messages, error);
     return;
   }
   spdlog::error("storing {} messages failed: {}; retrying in {} s, reading pauses once {} wait",
@@ -381,16 +376,27 @@ void Ingestor::write_failed(std::shared_ptr<const storage::Batch> batch, Positio
   retry_timer_.expires_after(retry_delay_);
   retry_delay_ = std::min(retry_delay_ * 2, kMaxRetryDelay);
   retry_timer_.async_wait([this, alive = std::weak_ptr<bool>{alive_}, batch = std::move(batch),
-                           offsets = std::move(offsets)](
+                           offsets = std::move(offsets), messages, error](
                               const boost::system::error_code& cancelled) mutable {
     if (alive.expired()) return;
     if (cancelled) {
-      writing_ = false;
-      if (stopping_) finish_stop();
+      give_up(messages, error);
       return;
     }
     write(std::move(batch), std::move(offsets));
   });
+}
+
+void Ingestor::give_up(std::size_t messages, const std::string& error) {
+  spdlog::error(
+      "stopping with {} messages that storage refused ({}) and {} read after them: none of them "
+      "is stored or committed, they will be consumed again at the next start",
+      messages, error, pending_messages());
+  pending_ = {};
+  pending_offsets_.clear();
+  pending_bytes_ = 0;
+  writing_ = false;
+  finish_stop();
 }
 
 void Ingestor::log_progress() {

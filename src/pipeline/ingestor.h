@@ -115,6 +115,10 @@ class Ingestor final : private kafka::ConsumerHandler {
   void written(std::shared_ptr<const storage::Batch> batch, const Positions& offsets);
   void write_failed(std::shared_ptr<const storage::Batch> batch, Positions offsets,
                     const std::string& error);
+  // Stopping gives up a batch storage refused: it stays uncommitted, to be consumed again at
+  // the next start, and so does every message read after it, or the offsets stored with those
+  // would pass over it. Then the stop completes.
+  void give_up(std::size_t messages, const std::string& error);
   void load_state(std::uint64_t generation, std::vector<kafka::TopicPartition> partitions);
   void load_state_when_idle();
   // Where each assigned partition starts, from what storage holds.
