@@ -38,10 +38,12 @@ void log_configuration(const config::Settings& settings) {
           : "one quote per pair every " + std::to_string(settings.simulator_interval.count()) +
                 " ms";
   spdlog::info(
-      "crypto-metrics {} starting: Kafka {} (topic {}, group {}, fetch wait {} ms); store {}; "
-      "HTTP {}:{}; pairs {}; SMA window {}; simulator {}; log level {}",
-      CRYPTO_METRICS_VERSION, kafka, settings.kafka_topic, settings.kafka_group_id,
-      settings.fetch_wait().count(), store, settings.http_host, settings.http_port,
+      "crypto-metrics {} starting as instance {}: Kafka {} (topic {}, group {}, fetch wait {} ms, "
+      "session timeout {} ms); store {}; HTTP {}:{}; pairs {}; SMA window {}; simulator {}; log "
+      "level {}",
+      CRYPTO_METRICS_VERSION, settings.instance(), kafka, settings.kafka_topic,
+      settings.kafka_group_id, settings.fetch_wait().count(),
+      settings.kafka_session_timeout.count(), store, settings.http_host, settings.http_port,
       fmt::join(settings.pairs, ","), settings.sma_window, simulator, settings.log_level);
 }
 
@@ -87,7 +89,10 @@ int run_service(const config::Settings& settings) {
       {.kafka = {.bootstrap_servers = bootstrap_servers,
                  .group_id = settings.kafka_group_id,
                  .topic = settings.kafka_topic,
-                 .fetch_wait = settings.fetch_wait()},
+                 .instance_id = settings.instance(),
+                 .fetch_wait = settings.fetch_wait(),
+                 .session_timeout = settings.kafka_session_timeout},
+       .instance_id = settings.instance(),
        .topic_starts_empty = broker.has_value()},
       book,
       storage_thread};
@@ -102,10 +107,15 @@ int run_service(const config::Settings& settings) {
 
   http::Router router{{.book = book, .latency = ingestor.latency(), .readiness = [&] {
                          const auto kafka = ingestor.kafka_status();
+                         std::vector<std::string> partitions;
+                         for (const auto& partition : kafka.assigned) {
+                           partitions.push_back(kafka::describe(partition));
+                         }
                          return http::Readiness{
                              .kafka_ready = kafka.ready,
                              .kafka_state = kafka.state,
-                             .assigned_partitions = kafka.assigned_partitions,
+                             .instance_id = settings.instance(),
+                             .partitions = std::move(partitions),
                              .storage = storage_thread.status(),
                          };
                        },
@@ -118,6 +128,7 @@ int run_service(const config::Settings& settings) {
                              .partitions_started_over = counters.partitions_started_over,
                              .quotes_off_their_pairs_partition =
                                  counters.quotes_off_their_pairs_partition,
+                             .fenced = counters.fenced,
                              .storage = storage_thread.status(),
                              .consumer_lag = ingestor.kafka_lag(),
                          };

@@ -145,6 +145,17 @@ Problem apply_topic(std::string_view text, Draft& draft) {
   return std::nullopt;
 }
 
+// Kafka's rule for a group.instance.id; PostgreSQL stores it as text.
+Problem apply_instance_id(std::string_view text, Draft& draft) {
+  const bool allowed_characters = std::ranges::all_of(
+      text, [](unsigned char c) { return std::isalnum(c) || c == '.' || c == '_' || c == '-'; });
+  if (!allowed_characters || text.size() > 249) {
+    return "must be 1 to 249 characters of A-Z a-z 0-9 . _ -";
+  }
+  draft.settings.instance_id = text;
+  return std::nullopt;
+}
+
 // Read by libpq itself, so that what passes here is what the service connects with. Neither
 // libpq's message nor the value is repeated: either may hold the password.
 Problem apply_database_url(std::string_view text, Draft& draft) {
@@ -233,6 +244,20 @@ constexpr std::array settings_table = {
     SettingSpec{"KAFKA_GROUP_ID", "--kafka-group-id", "crypto_price_consumer_group",
                 SettingGroup::kafka, "Kafka consumer group", false,
                 assign_text<&Draft::settings, &Settings::kafka_group_id>},
+    SettingSpec{"INSTANCE_ID", "--instance-id", "", SettingGroup::kafka,
+                "This instance's name in the consumer group (Kafka's static membership: a "
+                "restarted instance takes its partitions back at once) and in PostgreSQL, where "
+                "it claims its partitions. Each instance needs its own. Unset: "
+                "<host name>-<HTTP_PORT>",
+                false, apply_instance_id},
+    SettingSpec{"KAFKA_SESSION_TIMEOUT_MS", "--kafka-session-timeout-ms", "10000",
+                SettingGroup::kafka,
+                "Milliseconds after which the group gives the partitions of an instance that "
+                "stopped answering (killed, paused) to the others, from 1000 to 3600000; brokers "
+                "accept 6000 to 1800000 unless configured otherwise",
+                false,
+                assign_milliseconds<1'000, 3'600'000, &Draft::settings,
+                                    &Settings::kafka_session_timeout>},
     SettingSpec{"KAFKA_FETCH_WAIT_MS", "--kafka-fetch-wait-ms", "", SettingGroup::kafka,
                 "Milliseconds the broker may hold a fetch that finds no new quote, from 1 to "
                 "10000. Unset: 1 with the embedded broker, which always waits that long, so it "

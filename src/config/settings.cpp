@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <filesystem>
 #include <string_view>
 #include <system_error>
@@ -95,6 +96,15 @@ ConfigError::ConfigError(std::string setting, const std::string& message)
 std::chrono::milliseconds Settings::fetch_wait() const {
   using namespace std::chrono_literals;
   return kafka_fetch_wait.value_or(embedded_kafka() ? 1ms : 100ms);
+}
+
+std::string Settings::instance() const {
+  if (!instance_id.empty()) return instance_id;
+  std::array<char, 256> host{};
+  if (::gethostname(host.data(), host.size() - 1) != 0 || host[0] == '\0') {
+    return "crypto-metrics-" + std::to_string(http_port);
+  }
+  return std::string{host.data()} + "-" + std::to_string(http_port);
 }
 
 bool Settings::simulator_enabled() const {

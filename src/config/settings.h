@@ -36,6 +36,8 @@ struct Settings {
   std::string kafka_group_id = "crypto_price_consumer_group";
   std::optional<std::chrono::milliseconds> kafka_fetch_wait;  // unset: see fetch_wait()
   std::int32_t kafka_partitions = 3;  // of the embedded broker's topic
+  std::chrono::milliseconds kafka_session_timeout{10'000};
+  std::string instance_id;  // empty: see instance()
 
   std::optional<PostgresSettings> postgres;  // set by DB_HOST or DATABASE_URL
   std::string sqlite_path = "crypto-metrics.db";
@@ -58,6 +60,9 @@ struct Settings {
   // so there every millisecond of it is a millisecond of quote-to-HTTP delay.
   std::chrono::milliseconds fetch_wait() const;
   bool simulator_enabled() const;
+  // INSTANCE_ID, or "<host name>-<HTTP_PORT>": instances on one machine listen on different
+  // ports, so their default names differ too.
+  std::string instance() const;
 };
 
 // A bad setting: names the variable (or flag) and says what is wrong. Start-up exits with 2.

@@ -60,6 +60,13 @@ void add_counters(prometheus::Registry& registry, const ServiceFigures& figures)
       .Register(registry)
       .Add({})
       .Increment(static_cast<double>(figures.quotes_off_their_pairs_partition));
+  prometheus::BuildCounter()
+      .Name("crypto_metrics_fenced_messages_total")
+      .Help("Messages dropped unstored because another instance claimed their partition since "
+            "(it stores them)")
+      .Register(registry)
+      .Add({})
+      .Increment(static_cast<double>(figures.fenced));
 }
 
 // Each message is counted once, by the store it was first made durable in: the backend

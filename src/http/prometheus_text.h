@@ -25,6 +25,7 @@ struct ServiceFigures {
   std::uint64_t lost_upstream = 0;            // deleted by retention before they were read
   std::uint64_t partitions_started_over = 0;  // new lives of partitions
   std::uint64_t quotes_off_their_pairs_partition = 0;  // from producers that do not key by pair
+  std::uint64_t fenced = 0;  // dropped for the instance that claimed their partition since
   storage::Status storage;  // with the messages stored, by where they were made durable
   std::vector<kafka::PartitionLag> consumer_lag;
 };

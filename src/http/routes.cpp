@@ -68,7 +68,9 @@ Response readiness(const Readiness& state, unsigned version) {
        {
            {"ready", state.kafka_ready},
            {"state", state.kafka_state},
-           {"assigned_partitions", state.assigned_partitions},
+           {"instance", state.instance_id},
+           {"assigned_partitions", state.partitions.size()},
+           {"partitions", state.partitions},
        }},
       {"storage",
        {

@@ -32,7 +32,8 @@ std::string_view target_of(const Request& request);
 struct Readiness {
   bool kafka_ready = false;
   std::string kafka_state;  // "assigned", "waiting for assignment", "error: ..."
-  std::size_t assigned_partitions = 0;
+  std::string instance_id = {};  // the name this instance has in the group and in PostgreSQL
+  std::vector<std::string> partitions = {};  // those this instance reads, "crypto_prices[0]"
   storage::Status storage;
 };
 

@@ -54,7 +54,7 @@ std::string describe(const std::vector<TopicPartition>& partitions) {
   std::string text;
   for (const auto& partition : partitions) {
     if (!text.empty()) text += ", ";
-    text += partition.topic + "[" + std::to_string(partition.partition) + "]";
+    text += describe(partition);
   }
   return text.empty() ? "none" : text;
 }
@@ -74,6 +74,10 @@ struct Consumer::Client {
   void committed(rd_kafka_resp_err_t error, const rd_kafka_topic_partition_list_t* offsets);
   void statistics(std::string_view json);
   void set_paused(rd_kafka_topic_partition_list_t* partitions);
+  // Reports a failed (incremental) assign or unassign, and frees it; nothing when null.
+  void release(rd_kafka_error_t* failure, const char* what);
+  // Reads the assignment back after it changed.
+  void assignment_changed();
 
   boost::asio::io_context& io;
   ConsumerHandler& handler;
@@ -88,7 +92,7 @@ struct Consumer::Client {
   bool paused = false;
   bool closed = false;
   bool drain_scheduled = false;
-  std::size_t assigned_partitions = 0;
+  std::vector<TopicPartition> assigned;  // the partitions being read, in order
   bool awaiting_assignment = true;
   // The latest client-level error, cleared when messages flow again; when it is about reaching
   // the brokers, also once they answer again: the group assigns partitions, or the statistics
@@ -194,31 +198,67 @@ void Consumer::Client::hand_over(const rd_kafka_message_t& message) {
   handler.on_message(handed);
 }
 
+// With the cooperative-sticky assignor a rebalance moves only the partitions that change hands:
+// the others are read on. An assignment is taken up only once the handler called assign().
 void Consumer::Client::rebalance(rd_kafka_resp_err_t reason,
                                  rd_kafka_topic_partition_list_t* partitions) {
+  const bool cooperative =
+      std::string_view{rd_kafka_rebalance_protocol(handle)} == "COOPERATIVE";
   if (reason == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-    auto assigned = to_vector(partitions);
-    spdlog::info("Kafka assigned partitions {}; reading their stored offsets",
-                 describe(assigned));
     // A new generation of the group: the coordinator answers, and commits that failed for the
     // previous one (UNKNOWN_MEMBER_ID after a session timeout) no longer matter, their offsets
     // being stored with the rows.
     if (error_is_connection) error.clear();
     commit_error.clear();
+    if (partitions->cnt == 0) {
+      // Nothing new for this member; the rebalance completes by saying so.
+      if (cooperative) release(rd_kafka_incremental_assign(handle, partitions), "assigning");
+      return;
+    }
+    auto assigned = to_vector(partitions);
+    spdlog::info("Kafka assigned partitions {}; claiming them and reading their stored state",
+                 describe(assigned));
     awaiting_assignment = true;
     handler.on_assigned(std::move(assigned));
     return;
   }
+  const bool lost = rd_kafka_assignment_lost(handle) != 0;
   if (reason == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
-    spdlog::info("Kafka partitions revoked: {}", describe(to_vector(partitions)));
+    if (lost) {
+      spdlog::warn("Kafka partitions lost (this member was taken out of the group): {}",
+                   describe(to_vector(partitions)));
+    } else {
+      spdlog::info("Kafka partitions revoked: {}", describe(to_vector(partitions)));
+    }
   } else {
     spdlog::error("Kafka rebalance failed: {}", rd_kafka_err2str(reason));
   }
-  handler.on_revoked();
-  nudger->assigned({});
-  rd_kafka_assign(handle, nullptr);
-  assigned_partitions = 0;
-  awaiting_assignment = true;
+  handler.on_revoked(to_vector(partitions));
+  if (cooperative) {
+    release(rd_kafka_incremental_unassign(handle, partitions), "unassigning");
+  } else {
+    rd_kafka_assign(handle, nullptr);
+  }
+  assignment_changed();
+}
+
+void Consumer::Client::release(rd_kafka_error_t* failure, const char* what) {
+  if (failure == nullptr) return;
+  report_error(rd_kafka_error_code(failure),
+               (std::string{what} + " partitions: " + rd_kafka_error_string(failure)).c_str());
+  rd_kafka_error_destroy(failure);
+}
+
+void Consumer::Client::assignment_changed() {
+  const PartitionList assignment = assignment_of(handle);
+  std::vector<TopicPartition> current;
+  if (assignment) current = to_vector(assignment.get());
+  assigned = current;
+  std::vector<std::int32_t> numbers;
+  numbers.reserve(current.size());
+  for (const auto& partition : current) numbers.push_back(partition.partition);
+  nudger->assigned(std::move(numbers));
+  awaiting_assignment = current.empty();
 }
 
 void Consumer::Client::report_error(rd_kafka_resp_err_t code, const char* reason) {
@@ -274,10 +314,12 @@ void Consumer::Client::statistics(std::string_view json) {
 Consumer::Consumer(boost::asio::io_context& io, const ConsumerSettings& settings,
                    ConsumerHandler& handler)
     : client_{std::make_unique<Client>(io, handler, settings.topic)} {
-  rd_kafka_conf_t* conf = make_client_config({
+  Properties options = {
       {"bootstrap.servers", settings.bootstrap_servers},
       {"group.id", settings.group_id},
       {"client.id", "crypto-metrics"},
+      // A rebalance moves only the partitions that change hands; the others are read on.
+      {"partition.assignment.strategy", "cooperative-sticky"},
       // Offsets are stored by hand once rows are durable, then committed in the background.
       {"enable.auto.offset.store", "false"},
       {"enable.auto.commit", "true"},
@@ -297,7 +339,9 @@ Consumer::Consumer(boost::asio::io_context& io, const ConsumerSettings& settings
       {"max.partition.fetch.bytes", std::to_string(kPartitionFetchBytes)},
       {"fetch.max.bytes", std::to_string(kFetchBytes)},
       {"fetch.wait.max.ms", std::to_string(settings.fetch_wait.count())},
-  });
+  };
+  if (!settings.instance_id.empty()) options.emplace_back("group.instance.id", settings.instance_id);
+  rd_kafka_conf_t* conf = make_client_config(options);
   rd_kafka_conf_set_opaque(conf, client_.get());
   rd_kafka_conf_set_rebalance_cb(
       conf, [](rd_kafka_t*, rd_kafka_resp_err_t reason, rd_kafka_topic_partition_list_t* list,
@@ -393,21 +437,24 @@ void Consumer::assign(const std::vector<TopicPartition>& partitions,
       positions += "offset " + std::to_string(stored->second);
     }
   }
-  const rd_kafka_resp_err_t result = rd_kafka_assign(client_->handle, list);
+  rd_kafka_error_t* failure = nullptr;
+  if (std::string_view{rd_kafka_rebalance_protocol(client_->handle)} == "COOPERATIVE") {
+    failure = rd_kafka_incremental_assign(client_->handle, list);
+  } else if (const rd_kafka_resp_err_t result = rd_kafka_assign(client_->handle, list);
+             result != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    failure = rd_kafka_error_new(result, "%s", rd_kafka_err2str(result));
+  }
   // Partitions assigned while reading is paused start paused.
-  if (result == RD_KAFKA_RESP_ERR_NO_ERROR && client_->paused) client_->set_paused(list);
+  if (failure == nullptr && client_->paused) client_->set_paused(list);
   rd_kafka_topic_partition_list_destroy(list);
-  if (result != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    client_->report_error(result, "assigning partitions");
+  if (failure != nullptr) {
+    client_->release(failure, "assigning");
     return;
   }
-  client_->awaiting_assignment = false;
-  client_->assigned_partitions = partitions.size();
-  std::vector<std::int32_t> numbers;
-  numbers.reserve(partitions.size());
-  for (const auto& partition : partitions) numbers.push_back(partition.partition);
-  client_->nudger->assigned(std::move(numbers));
-  spdlog::info("Kafka consuming {}", positions.empty() ? std::string{"no partitions"} : positions);
+  client_->assignment_changed();
+  spdlog::info("Kafka consuming {}; this member reads {}",
+               positions.empty() ? std::string{"no partitions"} : positions,
+               describe(client_->assigned));
   client_->schedule_drain();
 }
 
@@ -441,12 +488,12 @@ void Consumer::close() {
   if (closed != RD_KAFKA_RESP_ERR_NO_ERROR) {
     spdlog::warn("Kafka consumer close: {}", error_text(closed));
   }
-  client_->assigned_partitions = 0;
+  client_->assigned.clear();
 }
 
 Consumer::Status Consumer::status() const {
   Status status;
-  status.assigned_partitions = client_->assigned_partitions;
+  status.assigned = client_->assigned;
   if (client_->closed) {
     status.state = "closed";
   } else if (!client_->error.empty()) {

@@ -34,8 +34,8 @@ class ConsumerHandler {
   // The group gave this consumer `partitions`; reading waits until Consumer::assign is called
   // (which may be later, once stored offsets are known).
   virtual void on_assigned(std::vector<TopicPartition> partitions) = 0;
-  // Every partition was taken away (a rebalance, or close()).
-  virtual void on_revoked() = 0;
+  // `partitions` were taken away (a rebalance, this member lost from the group, or close()).
+  virtual void on_revoked(std::vector<TopicPartition> partitions) = 0;
   virtual void on_message(const Message& message) = 0;
   // Everything that had arrived has been handed over: a good moment to store a batch.
   virtual void on_idle() = 0;
@@ -45,6 +45,9 @@ struct ConsumerSettings {
   std::string bootstrap_servers;
   std::string group_id;
   std::string topic;
+  // group.instance.id: static membership, so that a member restarted within the session
+  // timeout takes its partitions back without a rebalance. Empty: a dynamic member.
+  std::string instance_id;
   std::chrono::milliseconds fetch_wait{100};  // fetch.wait.max.ms
   // A restarted process rejoins within seconds instead of waiting out librdkafka's 45 s.
   std::chrono::milliseconds session_timeout{10'000};  // session.timeout.ms
@@ -70,7 +73,7 @@ class Consumer {
   struct Status {
     bool ready = false;
     std::string state;
-    std::size_t assigned_partitions = 0;
+    std::vector<TopicPartition> assigned;  // the partitions this member reads
   };
 
   // Throws std::runtime_error naming the setting when librdkafka refuses the configuration.

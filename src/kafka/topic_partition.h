@@ -13,6 +13,11 @@ struct TopicPartition {
   auto operator<=>(const TopicPartition&) const = default;
 };
 
+// "crypto_prices[2]", as the log and /readyz name a partition.
+inline std::string describe(const TopicPartition& partition) {
+  return partition.topic + "[" + std::to_string(partition.partition) + "]";
+}
+
 // How many messages of a partition lie between what was read and its end.
 struct PartitionLag {
   TopicPartition partition;

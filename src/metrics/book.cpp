@@ -27,6 +27,15 @@ void Book::restore(const std::vector<History>& histories) {
   if (listener_) listener_(version_, nullptr);
 }
 
+void Book::forget(const std::vector<std::string>& pairs) {
+  if (pairs.empty()) return;
+  for (const auto& pair : pairs) {
+    pairs_.erase(pair);
+  }
+  ++version_;
+  if (listener_) listener_(version_, nullptr);
+}
+
 const Snapshot* Book::find(std::string_view pair) const {
   const auto found = pairs_.find(pair);
   if (found == pairs_.end() || !found->second.metrics.latest()) {

@@ -25,6 +25,9 @@ class Book {
   // Replaces all state with what storage kept.
   void restore(const std::vector<History>& histories);
 
+  // Drops the state of `pairs` (another instance keeps them now).
+  void forget(const std::vector<std::string>& pairs);
+
   // The latest metrics of a canonical pair name, or nullptr for a pair never seen.
   const Snapshot* find(std::string_view pair) const;
 
@@ -47,7 +50,7 @@ class Book {
   std::vector<Change> changes_after(std::uint64_t after) const;
 
   // Runs after every change with the new version(): after apply() with the pair's new
-  // metrics, after restore() with nullptr (every pair may have changed).
+  // metrics, after restore() and forget() with nullptr (every pair may have changed).
   using Listener = std::function<void(std::uint64_t version, const Snapshot* snapshot)>;
   // Replaces any earlier listener.
   void on_change(Listener listener) { listener_ = std::move(listener); }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 #include <utility>
 #include <variant>
@@ -47,8 +48,15 @@ std::map<kafka::TopicPartition, std::int64_t> to_commit(
 // row, its strings' buffers and the vector's slack.
 constexpr std::size_t kRowBytes = 400;
 
-std::string describe(const kafka::TopicPartition& partition) {
-  return partition.topic + "[" + std::to_string(partition.partition) + "]";
+using kafka::describe;
+
+std::string describe(const std::set<kafka::TopicPartition>& partitions) {
+  std::string text;
+  for (const auto& partition : partitions) {
+    if (!text.empty()) text += ", ";
+    text += describe(partition);
+  }
+  return text;
 }
 
 }  // namespace
@@ -105,58 +113,80 @@ void Ingestor::finish_stop() {
 }
 
 void Ingestor::on_assigned(std::vector<kafka::TopicPartition> partitions) {
-  ++generation_;
-  assignment_to_load_ = std::move(partitions);
+  for (auto& partition : partitions) {
+    fenced_.erase(partition);
+    to_load_.insert(std::move(partition));
+  }
+  // The partitions kept go on only once the new ones are loaded: the book is read back whole.
+  consumer_.pause_reading();
+  flush_when_due();
   load_state_when_idle();
 }
 
-void Ingestor::on_revoked() {
-  ++generation_;
-  assignment_to_load_.reset();
-  positions_.clear();
+void Ingestor::on_revoked(std::vector<kafka::TopicPartition> partitions) {
+  for (const auto& partition : partitions) {
+    to_load_.erase(partition);
+    loading_.erase(partition);
+    positions_.erase(partition);
+  }
+  // Pending messages of these partitions are stored all the same, under their claims: if their
+  // new owner claimed them first, the store refuses them, and the new owner reads them again.
   if (!writing_ && pending_messages() > 0) flush();
 }
 
 // The state read on assignment must include every row taken in before, so it waits for pending
-// and in-flight writes (no messages arrive meanwhile: nothing is assigned).
+// and in-flight writes, with reading paused: the book it reads back is then the one in memory
+// for every pair of the partitions kept, and the stored one for those of the new partitions.
 void Ingestor::load_state_when_idle() {
-  if (!assignment_to_load_ || writing_ || pending_messages() > 0 || stopping_) return;
-  load_state(generation_, *std::exchange(assignment_to_load_, std::nullopt));
+  if (to_load_.empty() || !loading_.empty() || writing_ || pending_messages() > 0 || stopping_) {
+    return;
+  }
+  loading_ = std::exchange(to_load_, {});
+  load_state();
 }
 
-void Ingestor::load_state(std::uint64_t generation,
-                          std::vector<kafka::TopicPartition> partitions) {
-  storage_.post([&io = io_, alive = std::weak_ptr<bool>{alive_}, this, generation,
-                 partitions = std::move(partitions), topic = settings_.kafka.topic,
+void Ingestor::load_state() {
+  std::vector<std::int32_t> numbers;
+  for (const auto& partition : loading_) numbers.push_back(partition.partition);
+  storage_.post([&io = io_, alive = std::weak_ptr<bool>{alive_}, this,
+                 numbers = std::move(numbers), topic = settings_.kafka.topic,
+                 owner = settings_.instance_id,
                  window = book_.sma_window()](storage::Storage& storage) mutable {
-    std::vector<metrics::History> histories;
-    std::vector<storage::PartitionOffset> stored;
+    storage::Takeover takeover;
     std::string failure;
     try {
-      histories = storage.load_histories(window);
-      stored = storage.load_offsets(topic);
+      takeover = storage.take_over(topic, numbers, owner, window);
     } catch (const std::exception& error) {
       failure = error.what();
     }
-    boost::asio::post(io, [alive, this, generation, partitions = std::move(partitions),
-                           histories = std::move(histories), stored = std::move(stored),
+    boost::asio::post(io, [alive, this, takeover = std::move(takeover),
                            failure = std::move(failure)]() mutable {
-      if (alive.expired() || stopping_ || generation != generation_) return;
+      if (alive.expired() || stopping_) return;
       if (!failure.empty()) {
-        spdlog::error("reading stored offsets for the new assignment: {}; retrying in {} s",
-                      failure, retry_delay_.count());
+        spdlog::error("taking over {}: {}; retrying in {} s", describe(loading_), failure,
+                      retry_delay_.count());
         retry_timer_.expires_after(retry_delay_);
         retry_delay_ = std::min(retry_delay_ * 2, kMaxRetryDelay);
-        retry_timer_.async_wait([this, alive, generation, partitions = std::move(partitions)](
-                                    const boost::system::error_code& cancelled) mutable {
-          if (alive.expired() || cancelled || generation != generation_) return;
-          load_state(generation, std::move(partitions));
+        retry_timer_.async_wait([this, alive](const boost::system::error_code& cancelled) {
+          if (alive.expired() || cancelled) return;
+          load_state();
         });
         return;
       }
       retry_delay_ = std::chrono::seconds{1};
-      book_.restore(histories);
-      assign(partitions, stored);
+      // Partitions revoked meanwhile were taken out of loading_; their claims are let go.
+      const std::vector<kafka::TopicPartition> partitions(loading_.begin(), loading_.end());
+      loading_.clear();
+      for (const storage::Claim& claim : takeover.claims) {
+        claims_[{claim.topic, claim.partition}] = claim.epoch;
+      }
+      book_.restore(takeover.histories);
+      assign(partitions, takeover.offsets);
+      if (!to_load_.empty()) {
+        load_state_when_idle();
+      } else if (!pending_full()) {
+        consumer_.resume_reading();
+      }
     });
   });
 }
@@ -178,7 +208,6 @@ void Ingestor::assign(const std::vector<kafka::TopicPartition>& partitions,
     }
   }
   std::map<kafka::TopicPartition, std::int64_t> start_offsets;
-  positions_.clear();
   for (const auto& partition : partitions) {
     Position& position = positions_[partition];
     const storage::PartitionOffset* offset = stored_offset(partition);
@@ -188,6 +217,7 @@ void Ingestor::assign(const std::vector<kafka::TopicPartition>& partitions,
         begun = found->second;
       }
     }
+    position = {};
     if (begun && (offset == nullptr || offset->life < *begun)) {
       spdlog::warn(
           "Kafka {} starts over: the embedded broker is new in this run, so its stored offset "
@@ -208,6 +238,8 @@ void Ingestor::assign(const std::vector<kafka::TopicPartition>& partitions,
 
 void Ingestor::on_message(const kafka::Message& message) {
   const kafka::TopicPartition partition{std::string{message.topic}, message.partition};
+  // Its new owner stores it; the group takes the partition from this instance soon.
+  if (fenced_.contains(partition)) return;
   const Position& position = advance(partition, message.offset);
   pending_offsets_[partition] = position;
 
@@ -294,7 +326,7 @@ void Ingestor::on_idle() { flush_when_due(); }
 void Ingestor::flush_when_due() {
   if (writing_ || pending_messages() == 0) return;
   const auto due = pending_since_ + settings_.batch_linger;
-  if (stopping_ || assignment_to_load_ || std::chrono::steady_clock::now() >= due) {
+  if (stopping_ || !to_load_.empty() || std::chrono::steady_clock::now() >= due) {
     flush();
     return;
   }
@@ -320,6 +352,11 @@ bool Ingestor::pending_full() const {
 
 void Ingestor::flush() {
   pending_.offsets = to_rows(pending_offsets_);
+  for (const auto& [partition, position] : pending_offsets_) {
+    if (const auto claim = claims_.find(partition); claim != claims_.end()) {
+      pending_.claims.push_back({partition.topic, partition.partition, claim->second});
+    }
+  }
   pending_bytes_ = 0;
   auto batch = std::make_shared<const storage::Batch>(std::exchange(pending_, {}));
   write(std::move(batch), std::exchange(pending_offsets_, {}));
@@ -330,16 +367,22 @@ void Ingestor::write(std::shared_ptr<const storage::Batch> batch, Positions offs
   storage_.post([&io = io_, alive = std::weak_ptr<bool>{alive_}, this, batch = std::move(batch),
                  offsets = std::move(offsets)](storage::Storage& storage) mutable {
     std::string failure;
+    std::vector<storage::Claim> lost;
     try {
       storage.write(*batch);
+    } catch (const storage::Fenced& fenced) {
+      failure = fenced.what();
+      lost = fenced.lost();
     } catch (const std::exception& error) {
       failure = error.what();
     }
     boost::asio::post(io, [alive, this, batch = std::move(batch), offsets = std::move(offsets),
-                           failure = std::move(failure)]() mutable {
+                           failure = std::move(failure), lost = std::move(lost)]() mutable {
       if (alive.expired()) return;
       if (failure.empty()) {
         written(batch, offsets);
+      } else if (!lost.empty()) {
+        fenced(*batch, std::move(offsets), lost, failure);
       } else {
         write_failed(std::move(batch), std::move(offsets), failure);
       }
@@ -360,8 +403,58 @@ void Ingestor::written(std::shared_ptr<const storage::Batch> batch, const Positi
     finish_stop();
     return;
   }
-  if (!stopping_ && !pending_full()) consumer_.resume_reading();
+  if (!stopping_ && !pending_full() && to_load_.empty() && loading_.empty()) {
+    consumer_.resume_reading();
+  }
   load_state_when_idle();
+}
+
+void Ingestor::fenced(const storage::Batch& batch, Positions offsets,
+                      const std::vector<storage::Claim>& lost, const std::string& reason) {
+  std::set<kafka::TopicPartition> partitions;
+  for (const storage::Claim& claim : lost) partitions.insert({claim.topic, claim.partition});
+  const auto of_lost = [&partitions](const storage::Source& source) {
+    return partitions.contains({source.topic, source.partition});
+  };
+  storage::Batch kept;
+  for (const auto& row : batch.quotes) {
+    if (!of_lost(row.source)) kept.quotes.push_back(row);
+  }
+  for (const auto& row : batch.rejections) {
+    if (!of_lost(row.source)) kept.rejections.push_back(row);
+  }
+  std::erase_if(pending_.quotes, [&](const auto& row) { return of_lost(row.source); });
+  std::erase_if(pending_.rejections, [&](const auto& row) { return of_lost(row.source); });
+  std::vector<std::string> pairs;
+  for (const auto& [pair, partition] : pair_partitions_) {
+    if (partitions.contains(partition)) pairs.push_back(pair);
+  }
+  for (const auto& partition : partitions) {
+    fenced_.insert(partition);
+    positions_.erase(partition);
+    claims_.erase(partition);
+    offsets.erase(partition);
+    pending_offsets_.erase(partition);
+  }
+  for (const auto& pair : pairs) pair_partitions_.erase(pair);
+  book_.forget(pairs);
+  const std::size_t dropped = batch.messages() - kept.messages();
+  counters_.fenced += dropped;
+  spdlog::error(
+      "{}: instance {} no longer owns {}: {} messages of the batch are dropped, unstored and "
+      "uncommitted, for the new owner to store, and {} pairs forgotten ({})",
+      reason, settings_.instance_id, describe(partitions), dropped, pairs.size(),
+      fmt::join(pairs, ", "));
+  kept.offsets = to_rows(offsets);
+  for (const storage::Claim& claim : batch.claims) {
+    if (!partitions.contains({claim.topic, claim.partition})) kept.claims.push_back(claim);
+  }
+  auto remaining = std::make_shared<const storage::Batch>(std::move(kept));
+  if (remaining->empty()) {
+    written(remaining, offsets);
+  } else {
+    write(std::move(remaining), std::move(offsets));
+  }
 }
 
 void Ingestor::write_failed(std::shared_ptr<const storage::Batch> batch, Positions offsets,

@@ -28,6 +28,8 @@ namespace cryptometrics::pipeline {
 
 struct IngestorSettings {
   kafka::ConsumerSettings kafka;
+  // The name this instance claims its partitions under in PostgreSQL (INSTANCE_ID).
+  std::string instance_id = "crypto-metrics";
   // The topic is new in this run (the embedded broker lives in this process): every partition
   // with stored offsets starts a new life, read from its beginning. Without it, a partition that
   // starts over is still found, once Kafka answers a stored offset beyond its end.
@@ -56,6 +58,9 @@ struct IngestCounters {
   std::uint64_t lost_upstream = 0;
   // Times a partition started over below its stored offset and a new life of it began.
   std::uint64_t partitions_started_over = 0;
+  // Messages dropped unstored because another instance claimed their partition meanwhile (it
+  // stores them instead).
+  std::uint64_t fenced = 0;
   // Quotes of a pair read from another partition than the one its first quote came from in this
   // run: a producer that does not key by pair, whose quotes per-pair state cannot order.
   std::uint64_t quotes_off_their_pairs_partition = 0;
@@ -97,7 +102,7 @@ class Ingestor final : private kafka::ConsumerHandler {
   using Positions = std::map<kafka::TopicPartition, Position>;
 
   void on_assigned(std::vector<kafka::TopicPartition> partitions) override;
-  void on_revoked() override;
+  void on_revoked(std::vector<kafka::TopicPartition> partitions) override;
   void on_message(const kafka::Message& message) override;
   void on_idle() override;
 
@@ -115,11 +120,16 @@ class Ingestor final : private kafka::ConsumerHandler {
   void written(std::shared_ptr<const storage::Batch> batch, const Positions& offsets);
   void write_failed(std::shared_ptr<const storage::Batch> batch, Positions offsets,
                     const std::string& error);
+  // Storage refused `batch` because another instance claimed `lost` since: their rows, pending
+  // messages and pairs are dropped, and the rest of the batch is written again.
+  void fenced(const storage::Batch& batch, Positions offsets,
+              const std::vector<storage::Claim>& lost, const std::string& reason);
   // Stopping gives up a batch storage refused: it stays uncommitted, to be consumed again at
   // the next start, and so does every message read after it, or the offsets stored with those
   // would pass over it. Then the stop completes.
   void give_up(std::size_t messages, const std::string& error);
-  void load_state(std::uint64_t generation, std::vector<kafka::TopicPartition> partitions);
+  // Claims the partitions in loading_ and reads what they continue from, then assigns them.
+  void load_state();
   void load_state_when_idle();
   // Where each assigned partition starts, from what storage holds.
   void assign(const std::vector<kafka::TopicPartition>& partitions,
@@ -152,8 +162,13 @@ class Ingestor final : private kafka::ConsumerHandler {
   std::chrono::seconds retry_delay_{1};
   boost::asio::steady_timer retry_timer_;
 
-  std::uint64_t generation_ = 0;  // bumped by every rebalance
-  std::optional<std::vector<kafka::TopicPartition>> assignment_to_load_;
+  // Partitions assigned and waiting to be loaded, and those being loaded.
+  std::set<kafka::TopicPartition> to_load_;
+  std::set<kafka::TopicPartition> loading_;
+  // This instance's claim on each partition it was assigned (its epoch in PostgreSQL), and the
+  // partitions whose claims another instance took over since, until they are assigned again.
+  std::map<kafka::TopicPartition, std::int64_t> claims_;
+  std::set<kafka::TopicPartition> fenced_;
 
   bool stopping_ = false;
   std::function<void()> stopped_;

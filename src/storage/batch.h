@@ -72,11 +72,25 @@ struct PartitionOffset {
 // Per partition, the offset that lies furthest; ordered by topic and partition.
 std::vector<PartitionOffset> furthest_per_partition(std::vector<PartitionOffset> offsets);
 
-// What one transaction stores: rows, rejections and the offsets they bring each partition to.
+// An instance's claim on a partition: the epoch PostgreSQL gave it when the partition was
+// assigned to the instance. A batch carries the claims of its partitions; once another instance
+// claimed one since, the store refuses the batch whole (Fenced), so an instance that lost a
+// partition without knowing it yet cannot write over its new owner's rows.
+struct Claim {
+  std::string topic;
+  std::int32_t partition = 0;
+  std::int64_t epoch = 0;
+
+  bool operator==(const Claim&) const = default;
+};
+
+// What one transaction stores: rows, rejections and the offsets they bring each partition to,
+// under the claims of those partitions (none where the store fences nothing).
 struct Batch {
   std::vector<QuoteRow> quotes;
   std::vector<RejectedRow> rejections;
   std::vector<PartitionOffset> offsets;
+  std::vector<Claim> claims = {};
 
   bool empty() const { return quotes.empty() && rejections.empty() && offsets.empty(); }
   // Quotes and rejections: the rows it stores.

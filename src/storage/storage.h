@@ -4,8 +4,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "metrics/snapshot.h"
@@ -39,6 +41,28 @@ struct Status {
   bool operator==(const Status&) const = default;
 };
 
+// What taking over partitions needs: this instance's claims on them, and the histories and
+// offsets to continue from, read after the claims took hold, so that no write of an earlier
+// owner lands unseen in between.
+struct Takeover {
+  std::vector<Claim> claims;  // empty where the store fences nothing
+  std::vector<metrics::History> histories;
+  std::vector<PartitionOffset> offsets;  // of the topic's partitions, as load_offsets
+};
+
+// Thrown by Storage::write when claims of the batch no longer stand: another instance claimed
+// those partitions since. Nothing of the batch is stored.
+class Fenced : public std::runtime_error {
+ public:
+  Fenced(std::vector<Claim> lost, const std::string& what)
+      : std::runtime_error{what}, lost_{std::move(lost)} {}
+
+  const std::vector<Claim>& lost() const { return lost_; }
+
+ private:
+  std::vector<Claim> lost_;
+};
+
 // Durable storage of quotes, rejections and Kafka offsets. Implementations block; they run on
 // the storage thread, never on the event loop. Calls come from one thread at a time.
 class Storage {
@@ -61,6 +85,14 @@ class Storage {
 
   // The next offset of every partition of `topic` that has stored messages.
   virtual std::vector<PartitionOffset> load_offsets(std::string_view topic) = 0;
+
+  // Claims `partitions` of `topic` for `owner`, then reads what they continue from. Stores that
+  // one process alone writes claim nothing: they read load_histories and load_offsets.
+  virtual Takeover take_over(std::string_view topic,
+                             const std::vector<std::int32_t>& /*partitions*/,
+                             std::string_view /*owner*/, std::size_t window) {
+    return {{}, load_histories(window), load_offsets(topic)};
+  }
 
   virtual Status status() const = 0;
 

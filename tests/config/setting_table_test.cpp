@@ -40,6 +40,8 @@ TEST(SettingTable, HoldsEveryVariableOnce) {
                                                    "KAFKA_GROUP_ID",
                                                    "KAFKA_FETCH_WAIT_MS",
                                                    "KAFKA_PARTITIONS",
+                                                   "KAFKA_SESSION_TIMEOUT_MS",
+                                                   "INSTANCE_ID",
                                                    "HTTP_HOST",
                                                    "HTTP_PORT",
                                                    "PAIRS",

@@ -135,7 +135,10 @@ TEST(Binary, ServesLiveMetricsOverHttpAndExitsZeroOnSigterm) {
 
   // The configuration in one line at the start, then progress every few seconds while quotes flow.
   const std::string log = service.process().stderr_text();
-  EXPECT_TRUE(std::regex_search(log, std::regex{R"(starting: Kafka the embedded broker \(topic )"
+  // The default instance name is the host's name and the HTTP port.
+  EXPECT_TRUE(std::regex_search(log, std::regex{R"(starting as instance [A-Za-z0-9._-]+-)" +
+                                                std::to_string(service.port()) +
+                                                R"(: Kafka the embedded broker \(topic )"
                                                 R"(crypto_prices.*; store SQLite at .*; HTTP )"
                                                 R"(127\.0\.0\.1:\d+; pairs BTC-USD,ETH-USD,LTC-USD; )"
                                                 R"(SMA window 5; simulator one quote per pair )"

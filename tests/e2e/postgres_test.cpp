@@ -48,8 +48,9 @@ struct Expectation {
   std::map<std::string, ExpectedRow> last_by_pair;
 };
 
-Expectation expect_from_topic(const std::string& bootstrap_servers, std::int64_t delivered) {
-  testing::TopicReader reader{bootstrap_servers, kTopic, kPartitions};
+Expectation expect_from_topic(const std::string& bootstrap_servers, std::int64_t delivered,
+                              int partitions = kPartitions) {
+  testing::TopicReader reader{bootstrap_servers, kTopic, partitions};
   auto messages = reader.read(static_cast<std::size_t>(delivered), 60s);
   EXPECT_EQ(static_cast<std::int64_t>(messages.size()), delivered) << "messages on the topic";
   std::sort(messages.begin(), messages.end(), [](const auto& a, const auto& b) {
@@ -144,6 +145,13 @@ void expect_served(Service& service, const Expectation& expectation) {
   }
 }
 
+// Until the service has taken in `count` quotes of `pair`.
+void wait_for_count(Service& service, const std::string& pair, std::int64_t count) {
+  service.wait_for("/metrics/" + pair, [count](const json& body) {
+    return body["count"].get<std::int64_t>() >= count;
+  }, 60s);
+}
+
 // The value of `series` (`name` or `name{label="value",...}`, as written) in a /prometheus
 // answer; -1 when it is not there.
 double prometheus_value(const std::string& text, const std::string& series) {
@@ -190,13 +198,6 @@ class PostgresFaults : public ::testing::Test {
 
   static json storage_state(Service& service) {
     return service.wait_for("/readyz", [](const json&) { return true; }, 30s, true)["storage"];
-  }
-
-  // Until the service has taken in `count` quotes of `pair`.
-  static void wait_for_count(Service& service, const std::string& pair, std::int64_t count) {
-    service.wait_for("/metrics/" + pair, [count](const json& body) {
-      return body["count"].get<std::int64_t>() >= count;
-    }, 60s);
   }
 
   // With the service under way: PostgreSQL down (immediate) until the spool holds `rows`, then
@@ -565,6 +566,160 @@ TEST_F(PostgresFaults, RowsRefusedByAConstraintAreSetAsideAndIngestionGoesOn) {
       "SQLSTATE 23514%'"));
   EXPECT_GT(refused, 0);
   EXPECT_EQ(stored_rows() + refused, delivered);
+}
+
+// Several instances in one group on one PostgreSQL: partitions move between them as instances
+// join, are killed, stall past the session timeout and leave, and every quote is still stored
+// once, with the metrics one reader of the whole topic computes.
+class ScaleOut : public ::testing::Test {
+ protected:
+  static constexpr int kScaledPartitions = 6;
+  // Twelve pairs, so that every partition has some.
+  static constexpr char kPairs[] =
+      "BTC-USD,ETH-USD,LTC-USD,SOL-USD,ADA-USD,XRP-USD,DOT-USD,DOGE-USD,AVAX-USD,LINK-USD,"
+      "ATOM-USD,XLM-USD";
+
+  std::unique_ptr<Service> start(const std::string& instance) {
+    auto& directory = directories_[instance];
+    if (!directory) directory = std::make_unique<testing::TempDir>();
+    return std::make_unique<Service>(
+        *directory, std::map<std::string, std::string>{
+                        {"KAFKA_BOOTSTRAP_SERVERS", broker_.bootstrap_servers()},
+                        {"DB_HOST", "127.0.0.1"},
+                        {"DB_PORT", std::to_string(postgres_.port())},
+                        {"DB_NAME", "crypto_metrics_test"},
+                        {"DB_USER", "postgres"},
+                        {"SMA_WINDOW", std::to_string(kWindow)},
+                        {"INSTANCE_ID", instance},
+                        // The embedded broker's group moves partitions in rounds of this
+                        // less a second.
+                        {"KAFKA_SESSION_TIMEOUT_MS", "4000"}});
+  }
+
+  // Until `services` read every partition between them, each partition once, each service at
+  // least one, all ready.
+  static void wait_for_spread(const std::vector<Service*>& services,
+                              std::chrono::seconds timeout = 120s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::string last;
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::multiset<std::string> read;
+      bool each_ready = true;
+      last.clear();
+      for (Service* service : services) {
+        const auto response = service->get("/readyz");
+        last += std::to_string(response.status) + " " + response.body + "\n";
+        if (response.status != 200) {
+          each_ready = false;
+          continue;
+        }
+        const json partitions = json::parse(response.body)["kafka"]["partitions"];
+        if (partitions.empty()) each_ready = false;
+        for (const auto& partition : partitions) read.insert(partition.get<std::string>());
+      }
+      const std::set<std::string> distinct(read.begin(), read.end());
+      if (each_ready && read.size() == kScaledPartitions && distinct.size() == kScaledPartitions) {
+        return;
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+    ADD_FAILURE() << "the partitions were not spread over " << services.size()
+                  << " instances; last answers:\n"
+                  << last;
+  }
+
+  // Stops the producer; once `last` took in everything, checks it and PostgreSQL against the
+  // topic, and stops it.
+  void finish(Service& last, testing::Simulator& simulator) {
+    const std::int64_t delivered = simulator.stop();
+    EXPECT_GT(delivered, 0);
+    last.wait_for_total(delivered, 90s);
+    const Expectation expectation =
+        expect_from_topic(broker_.bootstrap_servers(), delivered, kScaledPartitions);
+    expect_served(last, expectation);
+    EXPECT_EQ(last.stop(), 0);
+    expect_rows(postgres_, expectation);
+    std::cout << "delivered " << delivered << " quotes over " << expectation.last_by_pair.size()
+              << " pairs, "
+              << postgres_.query_value("SELECT count(*) FROM crypto_metrics")
+              << " rows in PostgreSQL\n";
+  }
+
+  std::int64_t rows_of_partition(int partition) const {
+    return std::stoll(postgres_.query_value(
+        "SELECT count(*) FROM crypto_metrics WHERE kafka_partition = " +
+        std::to_string(partition)));
+  }
+
+  testing::TempDir directory_;  // the broker's and the producer's
+  std::map<std::string, std::unique_ptr<testing::TempDir>> directories_;  // each instance's
+  PostgresServer postgres_;
+  testing::KafkaDev broker_{directory_, kScaledPartitions};
+};
+
+TEST_F(ScaleOut, JoinsAKillAStallAndLeavingsStoreEveryQuoteOnce) {
+  testing::Simulator simulator{directory_, broker_.bootstrap_servers(), 300, {{"PAIRS", kPairs}}};
+  auto a = start("instance-a");
+  wait_for_spread({a.get()});
+  auto b = start("instance-b");
+  auto c = start("instance-c");
+  wait_for_spread({a.get(), b.get(), c.get()});
+
+  // Killed: its partitions wait out the session timeout, then the others take them; restarted,
+  // it gets some back.
+  b->process().send_signal(SIGKILL);
+  ASSERT_EQ(b->process().wait(30s), 128 + SIGKILL);
+  wait_for_spread({a.get(), c.get()});
+  b = start("instance-b");
+  wait_for_spread({a.get(), b.get(), c.get()});
+
+  // Stalled past the session timeout: the others claim its partitions while it does not know;
+  // what it still writes under its old claims when it resumes, PostgreSQL refuses.
+  c->process().send_signal(SIGSTOP);
+  wait_for_spread({a.get(), b.get()});
+  c->process().send_signal(SIGCONT);
+  wait_for_spread({a.get(), b.get(), c.get()});
+  const bool fenced = c->process().stderr_text().find("no longer owns") != std::string::npos;
+  std::cout << "the stalled instance " << (fenced ? "was" : "was not")
+            << " refused a write after it resumed\n";
+
+  // Down to one.
+  EXPECT_EQ(b->stop(), 0);
+  EXPECT_EQ(c->stop(), 0);
+  wait_for_spread({a.get()});
+  finish(*a, simulator);
+}
+
+// Another instance's claim on a partition (as the group gives it one while this instance
+// stalls) ends this instance's writes to it at once, though Kafka still has it read the
+// partition: the batch in which it finds out is dropped for that partition, and the rest go on.
+TEST_F(ScaleOut, AnInstanceWritesNothingMoreOfAPartitionClaimedSince) {
+  testing::Simulator simulator{directory_, broker_.bootstrap_servers(), 300, {{"PAIRS", kPairs}}};
+  {
+    auto a = start("instance-a");
+    wait_for_spread({a.get()});
+    wait_for_count(*a, "BTC-USD", 50);
+    EXPECT_EQ(postgres_.query_value("SELECT string_agg(DISTINCT owner || ':' || epoch, ',') "
+                                    "FROM partition_owners"),
+              "instance-a:1");
+
+    postgres_.query(
+        "UPDATE partition_owners SET owner = 'instance-b', epoch = epoch + 1 "
+        "WHERE kafka_partition = 0");
+    ASSERT_TRUE(a->process().wait_for_stderr("no longer owns crypto_prices[0]", 30s))
+        << a->process().stderr_text();
+    const std::int64_t partition_0 = rows_of_partition(0);
+    const std::int64_t partition_1 = rows_of_partition(1);
+    std::this_thread::sleep_for(2s);
+    EXPECT_EQ(rows_of_partition(0), partition_0) << "rows written under a claim taken since";
+    EXPECT_GT(rows_of_partition(1), partition_1) << "the other partitions stopped too";
+    const std::string figures = a->get("/prometheus").body;
+    EXPECT_GT(prometheus_value(figures, "crypto_metrics_fenced_messages_total"), 0) << figures;
+    EXPECT_EQ(a->stop(), 0);
+  }
+  // Started again, it claims the partition back and stores what it dropped.
+  auto a = start("instance-a");
+  finish(*a, simulator);
 }
 
 TEST(Migrate, AppliesThePostgresMigrationsOnceAndFailsWhenTheServerIsDown) {

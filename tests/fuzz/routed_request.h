@@ -157,7 +157,7 @@ class RoutedRequest {
                       [] {
                         return Readiness{.kafka_ready = true,
                                          .kafka_state = "assigned",
-                                         .assigned_partitions = 3,
+                                         .partitions = {"crypto_prices[0]"},
                                          .storage = {}};
                       },
                   .figures = {},

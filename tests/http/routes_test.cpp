@@ -43,7 +43,8 @@ Readiness ready() {
   return {
       .kafka_ready = true,
       .kafka_state = "assigned",
-      .assigned_partitions = 3,
+      .instance_id = "host-8080",
+      .partitions = {"crypto_prices[0]", "crypto_prices[1]", "crypto_prices[2]"},
       .storage = {.backend = "sqlite",
                   .ready = true,
                   .state = "ok",
@@ -204,7 +205,9 @@ TEST_F(RoutesTest, ReadyzIs200WhenKafkaAndStorageAreReady) {
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(
       response.body,
-      R"({"status":"ready","kafka":{"ready":true,"state":"assigned","assigned_partitions":3},)"
+      R"({"status":"ready","kafka":{"ready":true,"state":"assigned","instance":"host-8080",)"
+      R"("assigned_partitions":3,)"
+      R"("partitions":["crypto_prices[0]","crypto_prices[1]","crypto_prices[2]"]},)"
       R"("storage":{"backend":"sqlite","ready":true,"state":"ok","spool_depth":0,)"
       R"("last_error":null}})");
 }
@@ -213,7 +216,7 @@ TEST_F(RoutesTest, ReadyzIs503WhenKafkaHasNoPartitions) {
   Readiness waiting = ready();
   waiting.kafka_ready = false;
   waiting.kafka_state = "waiting for assignment";
-  waiting.assigned_partitions = 0;
+  waiting.partitions = {};
   set_readiness(waiting);
 
   const HttpResponse response = get("/readyz");
@@ -223,7 +226,8 @@ TEST_F(RoutesTest, ReadyzIs503WhenKafkaHasNoPartitions) {
   EXPECT_EQ(body.at("status"), "not ready");
   EXPECT_EQ(body.at("kafka"),
             nlohmann::json::parse(
-                R"({"ready":false,"state":"waiting for assignment","assigned_partitions":0})"));
+                R"({"ready":false,"state":"waiting for assignment","instance":"host-8080",)"
+                R"("assigned_partitions":0,"partitions":[]})"));
 }
 
 TEST_F(RoutesTest, ReadyzIs503WhenStorageIsNotReady) {

@@ -29,7 +29,7 @@ class RecordingHandler final : public ConsumerHandler {
     ++assignments;
     consumer->assign(partitions, {});
   }
-  void on_revoked() override { ++revocations; }
+  void on_revoked(std::vector<kafka::TopicPartition>) override { ++revocations; }
   void on_message(const Message& message) override {
     offsets[message.partition].push_back(message.offset);
     if (++received == pause_after) consumer->pause_reading();

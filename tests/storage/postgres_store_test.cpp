@@ -2,10 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <latch>
 #include <memory>
+#include <optional>
+#include <pqxx/pqxx>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -450,6 +453,86 @@ TEST_F(PostgresStoreTest, AnErrorAboutTheSchemaIsNotUnavailable) {
   } catch (const std::runtime_error& error) {
     EXPECT_NE(std::string{error.what()}.find("moving_avg"), std::string::npos) << error.what();
   }
+}
+
+// What an instance that lost a partition without knowing it yet writes is refused whole, though
+// its other partitions are still its own; the new owner read everything committed before.
+TEST_F(PostgresStoreTest, ABatchUnderAClaimTakenSinceIsRefusedWhole) {
+  const Takeover first = store_->take_over("crypto_prices", {0, 1}, "instance-a", 5);
+  ASSERT_EQ(first.claims,
+            (std::vector<Claim>{{"crypto_prices", 0, 1}, {"crypto_prices", 1, 1}}));
+  store_->write(Batch{{quote_row("BTC-USD", 0, 0), quote_row("ETH-USD", 0, 1)},
+                      {},
+                      {{"crypto_prices", 0, 1}, {"crypto_prices", 1, 1}},
+                      first.claims});
+
+  const auto other = make_store();
+  const Takeover second = other->take_over("crypto_prices", {0}, "instance-b", 5);
+  EXPECT_EQ(second.claims, (std::vector<Claim>{{"crypto_prices", 0, 2}}));
+  EXPECT_EQ(second.histories.size(), 2u);
+  EXPECT_EQ(second.offsets, (std::vector<PartitionOffset>{{"crypto_prices", 0, 1},
+                                                          {"crypto_prices", 1, 1}}));
+
+  try {
+    store_->write(Batch{{quote_row("BTC-USD", 1, 0), quote_row("ETH-USD", 1, 1)},
+                        {rejected_row(2, 1)},
+                        {{"crypto_prices", 0, 2}, {"crypto_prices", 1, 3}},
+                        first.claims});
+    ADD_FAILURE() << "a batch under a claim taken since was written";
+  } catch (const Fenced& fenced) {
+    EXPECT_EQ(fenced.lost(), (std::vector<Claim>{{"crypto_prices", 0, 1}}));
+    EXPECT_NE(std::string{fenced.what()}.find(
+                  "crypto_prices[0] claimed by instance-b (epoch 2)"),
+              std::string::npos)
+        << fenced.what();
+  }
+  EXPECT_EQ(stored_sources(), (Rows{{"crypto_prices", "0", "0"}, {"crypto_prices", "1", "0"}}));
+  EXPECT_EQ(server_->query_value("SELECT count(*) FROM rejected_quotes"), "0");
+  EXPECT_TRUE(store_->status().ready) << store_->status().last_error;
+
+  // Each goes on with what is its own.
+  store_->write(Batch{{quote_row("ETH-USD", 1, 1)},
+                      {},
+                      {{"crypto_prices", 1, 2}},
+                      {{"crypto_prices", 1, 1}}});
+  other->write(Batch{{quote_row("BTC-USD", 1, 0)}, {}, {{"crypto_prices", 0, 2}}, second.claims});
+  EXPECT_EQ(stored_sources().size(), 4u);
+}
+
+// A claim that comes while an earlier owner's batch is being written waits for that batch, and
+// reads it: the new owner starts after it, not over it.
+TEST_F(PostgresStoreTest, AClaimWaitsForTheBatchInFlightAndReadsIt) {
+  const Takeover first = store_->take_over("crypto_prices", {0}, "instance-a", 5);
+  pqxx::connection connection{server_->connection_string()};
+  pqxx::work in_flight{connection};
+  // What a batch does first: it holds its claims.
+  in_flight.exec1(
+      "SELECT epoch FROM partition_owners WHERE kafka_topic = 'crypto_prices' "
+      "AND kafka_partition = 0 FOR SHARE");
+
+  std::optional<Takeover> second;
+  std::atomic<bool> claimed{false};
+  std::thread claimant{[&second, &claimed] {
+    const auto other = make_store();
+    second = other->take_over("crypto_prices", {0}, "instance-b", 5);
+    claimed = true;
+  }};
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{30};
+  while (server_->query_value("SELECT count(*) FROM pg_stat_activity "
+                              "WHERE wait_event_type = 'Lock'") == "0" &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  }
+  EXPECT_FALSE(claimed) << "the claim did not wait for the batch";
+  in_flight.exec0(
+      "INSERT INTO kafka_offsets (kafka_topic, kafka_partition, next_offset) "
+      "VALUES ('crypto_prices', 0, 42)");
+  in_flight.commit();
+  claimant.join();
+
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->claims, (std::vector<Claim>{{"crypto_prices", 0, 2}}));
+  EXPECT_EQ(second->offsets, (std::vector<PartitionOffset>{{"crypto_prices", 0, 42}}));
 }
 
 TEST_F(PostgresStoreTest, ErrorsNeverShowThePassword) {

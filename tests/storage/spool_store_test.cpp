@@ -107,6 +107,43 @@ class SpoolingStoreTest : public testing::PostgresFixture {
   testing::TempDir directory_;
 };
 
+// A batch refused for a claim taken since belongs neither in PostgreSQL nor in the spool: the
+// partition's new owner stores its rows.
+TEST_F(SpoolingStoreTest, ABatchUnderAClaimTakenSinceIsNotSpooled) {
+  const auto store = open_store();
+  const Takeover taken = store->take_over("crypto_prices", {0}, "instance-a", 5);
+  ASSERT_EQ(taken.claims, (std::vector<Claim>{{"crypto_prices", 0, 1}}));
+  server_->query("UPDATE partition_owners SET owner = 'instance-b', epoch = 2");
+
+  Batch batch = batch_of(quote_rows(0, 5));
+  batch.claims = taken.claims;
+  EXPECT_THROW(store->write(batch), Fenced);
+
+  EXPECT_EQ(stored_sources(), Rows{});
+  EXPECT_EQ(store->status().spool_depth, 0u);
+  EXPECT_EQ(sqlite::SqliteStore{spool_path()}.depth(), 0u);
+  EXPECT_EQ(store->status().state, "ok");
+}
+
+// While PostgreSQL is down nothing can be claimed: the partitions are read on from the
+// checkpoint and the spool, under no claim.
+TEST_F(SpoolingStoreTest, TakesOverWithoutClaimsWhilePostgresIsDown) {
+  const std::vector<QuoteRow> rows = quote_rows(0, 4);
+  {
+    const auto store = open_store();
+    store->write(batch_of(rows));
+  }
+  server_->stop(testing::PostgresServer::StopMode::fast);
+  const auto store = open_store();
+
+  const Takeover taken = store->take_over("crypto_prices", {0}, "instance-a", 5);
+
+  EXPECT_TRUE(taken.claims.empty());
+  EXPECT_EQ(taken.offsets, (std::vector<PartitionOffset>{{"crypto_prices", 0, 4}}));
+  EXPECT_EQ(taken.histories.size(), 2u);
+  server_->start();
+}
+
 TEST_F(SpoolingStoreTest, StoresInPostgresWhileItIsUp) {
   const auto store = open_store();
   const std::vector<QuoteRow> rows = quote_rows(0, 5);

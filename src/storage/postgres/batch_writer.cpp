@@ -5,7 +5,9 @@
 #include <chrono>
 #include <span>
 #include <cstdint>
+#include <map>
 #include <pqxx/except>
+#include <pqxx/result>
 #include <pqxx/stream_to>
 #include <pqxx/subtransaction>
 #include <string>
@@ -20,6 +22,7 @@
 #include "storage/postgres/refusal.h"
 #include "storage/postgres/unavailable.h"
 #include "storage/postgres/valid_utf8.h"
+#include "storage/storage.h"
 
 namespace cryptometrics::storage::postgres {
 namespace {
@@ -80,6 +83,11 @@ constexpr const char* kMoveRejections =
     " payload_length, payload_sha256, kafka_life"
     " FROM incoming_rejections ORDER BY ordinal"
     " ON CONFLICT (kafka_topic, kafka_partition, kafka_life, kafka_offset) DO NOTHING";
+
+constexpr const char* kLockClaims =
+    "SELECT kafka_partition, owner, epoch FROM partition_owners"
+    " WHERE kafka_topic = $1 AND kafka_partition = ANY ($2::integer[])"
+    " ORDER BY kafka_partition FOR SHARE";
 
 // bytea's hex input form: every byte survives COPY's text format, NUL and non-UTF-8 included.
 std::string bytea_hex(std::string_view bytes) {
@@ -185,6 +193,42 @@ void store_quotes_isolating(pqxx::dbtransaction& transaction, std::span<const Qu
   }
 }
 
+// Holds the batch's claims for the transaction (FOR SHARE): a claim by another instance waits
+// for it to commit, and it waits for a claim that came first, then finds the new epoch. Rows are
+// locked in one order, as claims lock them, so the two never deadlock. Throws Fenced, naming
+// every claim that no longer stands, so that the transaction is rolled back.
+void check_claims(pqxx::transaction_base& transaction, const std::vector<Claim>& claims) {
+  if (claims.empty()) return;
+  std::map<std::string, std::map<std::int32_t, std::int64_t>> wanted;
+  for (const Claim& claim : claims) wanted[claim.topic][claim.partition] = claim.epoch;
+  std::vector<Claim> lost;
+  std::string holders;
+  for (const auto& [topic, epochs] : wanted) {
+    std::string partitions = "{";
+    for (const auto& [partition, epoch] : epochs) {
+      if (partitions.size() > 1) partitions += ',';
+      partitions += std::to_string(partition);
+    }
+    partitions += '}';
+    std::map<std::int32_t, std::pair<std::string, std::int64_t>> held;
+    for (const auto& row : transaction.exec_params(kLockClaims, valid_utf8(topic), partitions)) {
+      held[row[0].as<std::int32_t>()] = {row[1].c_str(), row[2].as<std::int64_t>()};
+    }
+    for (const auto& [partition, epoch] : epochs) {
+      const auto found = held.find(partition);
+      if (found != held.end() && found->second.second == epoch) continue;
+      lost.push_back({topic, partition, epoch});
+      holders += (holders.empty() ? "" : ", ") + topic + "[" + std::to_string(partition) + "] " +
+                 (found == held.end() ? std::string{"unclaimed"}
+                                      : "claimed by " + found->second.first + " (epoch " +
+                                            std::to_string(found->second.second) + ")");
+    }
+  }
+  if (!lost.empty()) {
+    throw Fenced{std::move(lost), "partitions claimed since by another instance: " + holders};
+  }
+}
+
 }  // namespace
 
 void create_staging_tables(pqxx::transaction_base& transaction) {
@@ -192,6 +236,7 @@ void create_staging_tables(pqxx::transaction_base& transaction) {
 }
 
 void write_batch(pqxx::dbtransaction& transaction, const Batch& batch) {
+  check_claims(transaction, batch.claims);
   if (!batch.quotes.empty()) {
     store_quotes(transaction, batch.quotes);
   }
@@ -205,6 +250,7 @@ void write_batch(pqxx::dbtransaction& transaction, const Batch& batch) {
 
 std::vector<RefusedQuote> write_batch_setting_aside_refused(pqxx::dbtransaction& transaction,
                                                             const Batch& batch) {
+  check_claims(transaction, batch.claims);
   std::vector<RefusedQuote> refused;
   store_quotes_isolating(transaction, batch.quotes, refused);
   std::vector<RejectedRow> rejections = batch.rejections;

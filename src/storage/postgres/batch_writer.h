@@ -13,8 +13,9 @@ namespace cryptometrics::storage::postgres {
 // them. Once per connection.
 void create_staging_tables(pqxx::transaction_base& transaction);
 
-// Adds `batch` to `transaction`: its rows through COPY into crypto_metrics and rejected_quotes in
-// batch order, skipping sources already stored; its offsets advanced, never moved back.
+// Adds `batch` to `transaction` once its claims are found to stand (else throws Fenced): its
+// rows through COPY into crypto_metrics and rejected_quotes in batch order, skipping sources
+// already stored; its offsets advanced, never moved back.
 void write_batch(pqxx::dbtransaction& transaction, const Batch& batch);
 
 // A quote that PostgreSQL refused for its data, with PostgreSQL's reason.

@@ -74,6 +74,13 @@ constexpr const char* kSelectAllOffsets =
     "SELECT kafka_topic, kafka_partition, next_offset, kafka_life FROM kafka_offsets"
     " ORDER BY kafka_topic, kafka_partition";
 
+// A new epoch for each partition, whoever held it; the partitions in order, as batches lock them.
+constexpr const char* kClaim =
+    "INSERT INTO partition_owners (kafka_topic, kafka_partition, owner, epoch)"
+    " SELECT $1, p, $3, 1 FROM unnest($2::integer[]) AS p ORDER BY p"
+    " ON CONFLICT (kafka_topic, kafka_partition) DO UPDATE"
+    " SET owner = EXCLUDED.owner, epoch = partition_owners.epoch + 1, claimed_at = now()"
+    " RETURNING kafka_partition, epoch";
 
 market::Decimal decimal_of(std::string_view text, std::string_view column, std::string_view pair) {
   const auto parsed = market::Decimal::parse(text);
@@ -135,6 +142,18 @@ QuoteRow quote_row_of(const pqxx::row& row) {
   if (!row[13].is_null()) quote.source.offset = row[13].as<std::int64_t>();
   quote.source.life = row[14].as<Life>();
   return quote;
+}
+
+// Every pair's history and every topic's offsets, as PostgresStore::State holds them.
+void read_state(pqxx::transaction_base& transaction, std::size_t window,
+                PostgresStore::State& state) {
+  for (const auto& row : transaction.exec_params(kSelectHistories, window)) {
+    state.histories.push_back(history_of(row));
+  }
+  for (const auto& row : transaction.exec(kSelectAllOffsets)) {
+    state.offsets.push_back(PartitionOffset{row[0].c_str(), row[1].as<std::int32_t>(),
+                                            row[2].as<std::int64_t>(), row[3].as<Life>()});
+  }
 }
 
 }  // namespace
@@ -236,18 +255,50 @@ std::vector<PartitionOffset> PostgresStore::load_offsets(std::string_view topic)
 PostgresStore::State PostgresStore::load_state(std::size_t window) {
   State state;
   attempt("loading histories and offsets", [&state, window](Session& session) {
+    state = {};
     // Repeatable read: both from one snapshot, whoever else writes meanwhile.
     pqxx::transaction<pqxx::isolation_level::repeatable_read, pqxx::readwrite_policy::read_only>
         transaction{session.connection, "load state"};
-    for (const auto& row : transaction.exec_params(kSelectHistories, window)) {
-      state.histories.push_back(history_of(row));
-    }
-    for (const auto& row : transaction.exec(kSelectAllOffsets)) {
-      state.offsets.push_back(PartitionOffset{row[0].c_str(), row[1].as<std::int32_t>(),
-                                              row[2].as<std::int64_t>(), row[3].as<Life>()});
-    }
+    read_state(transaction, window, state);
   });
   return state;
+}
+
+PostgresStore::Claimed PostgresStore::claim(std::string_view topic,
+                                            const std::vector<std::int32_t>& partitions,
+                                            std::string_view owner, std::size_t window) {
+  Claimed claimed;
+  std::string listed = "{";
+  for (const std::int32_t partition : partitions) {
+    if (listed.size() > 1) listed += ',';
+    listed += std::to_string(partition);
+  }
+  listed += '}';
+  attempt("claiming partitions " + listed + " of topic " + std::string{topic},
+          [&](Session& session) {
+            claimed = {};
+            pqxx::work transaction{session.connection, "claim partitions"};
+            for (const auto& row : transaction.exec_params(kClaim, std::string{topic}, listed,
+                                                           std::string{owner})) {
+              claimed.claims.push_back({std::string{topic}, row[0].as<std::int32_t>(),
+                                         row[1].as<std::int64_t>()});
+            }
+            // The claims' row locks keep every earlier owner's batch of these partitions out
+            // until this commits; batches that got in first are committed, and read here.
+            read_state(transaction, window, claimed.state);
+            transaction.commit();
+          });
+  return claimed;
+}
+
+Takeover PostgresStore::take_over(std::string_view topic,
+                                  const std::vector<std::int32_t>& partitions,
+                                  std::string_view owner, std::size_t window) {
+  Claimed claimed = claim(topic, partitions, owner, window);
+  std::erase_if(claimed.state.offsets,
+                [topic](const PartitionOffset& offset) { return offset.topic != topic; });
+  return {std::move(claimed.claims), std::move(claimed.state.histories),
+          std::move(claimed.state.offsets)};
 }
 
 Status PostgresStore::status() const {
@@ -278,6 +329,10 @@ void PostgresStore::attempt(std::string_view what, const std::function<void(Sess
     doing = what;
     work(*session_);
     last_error_.clear();
+  } catch (const Fenced&) {
+    // PostgreSQL works: this instance lost partitions, which its caller sorts out.
+    last_error_.clear();
+    throw;
   } catch (const std::exception& error) {
     // Without a session there is no connection to judge by: the error's type says it all.
     const bool connection_open = session_ == nullptr || session_->connection.is_open();

@@ -42,6 +42,8 @@ class PostgresStore final : public Storage {
   std::vector<QuoteRow> history(const std::string& pair, std::size_t limit,
                                 std::optional<market::Timestamp> since) override;
   std::vector<PartitionOffset> load_offsets(std::string_view topic) override;
+  Takeover take_over(std::string_view topic, const std::vector<std::int32_t>& partitions,
+                     std::string_view owner, std::size_t window) override;
   Status status() const override;
 
   // What PostgreSQL holds, read in one transaction: every pair's history (as load_histories)
@@ -51,6 +53,16 @@ class PostgresStore final : public Storage {
     std::vector<PartitionOffset> offsets;
   };
   State load_state(std::size_t window);
+
+  // Claims `partitions` of `topic` for `owner` (a new epoch each) and reads the state, in one
+  // transaction: the claims are taken first, so every batch of an earlier owner is either in
+  // the state or refused (Fenced).
+  struct Claimed {
+    std::vector<Claim> claims;
+    State state;
+  };
+  Claimed claim(std::string_view topic, const std::vector<std::int32_t>& partitions,
+                std::string_view owner, std::size_t window);
 
   const std::string& description() const { return description_; }
 

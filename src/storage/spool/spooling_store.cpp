@@ -67,6 +67,9 @@ void SpoolingStore::write(const Batch& batch) {
       last_error_.clear();
       forget_spool_error("PostgreSQL takes the rows again");
       return;
+    } catch (const Fenced&) {
+      // Not for the spool either: those rows are the new owner's to write.
+      throw;
     } catch (const postgres::Unavailable& error) {
       mark_down(error);
     } catch (const std::exception& error) {
@@ -92,6 +95,27 @@ std::vector<metrics::History> SpoolingStore::load_histories(std::size_t window) 
     }
   }
   return merge_histories(postgres_state_.histories(), spool_.load_histories(window));
+}
+
+// While PostgreSQL is down nothing can be claimed: the partitions are read on from the
+// checkpoint and the spool, unfenced.
+Takeover SpoolingStore::take_over(std::string_view topic,
+                                  const std::vector<std::int32_t>& partitions,
+                                  std::string_view owner, std::size_t window) {
+  postgres_state_.set_window(window);
+  std::vector<Claim> claims;
+  if (postgres_up_) {
+    try {
+      postgres::PostgresStore::Claimed claimed = postgres_.claim(topic, partitions, owner, window);
+      postgres_state_.reset(claimed.state.histories, claimed.state.offsets);
+      claims = std::move(claimed.claims);
+    } catch (const postgres::Unavailable& error) {
+      mark_down(error);
+    }
+  }
+  return {std::move(claims),
+          merge_histories(postgres_state_.histories(), spool_.load_histories(window)),
+          with_spooled_offsets(postgres_state_.offsets(topic), topic)};
 }
 
 // While PostgreSQL is down, the spool alone answers when it holds all the rows asked for; older
@@ -122,7 +146,11 @@ std::vector<PartitionOffset> SpoolingStore::load_offsets(std::string_view topic)
       mark_down(error);
     }
   }
-  std::vector<PartitionOffset> offsets = held ? *std::move(held) : postgres_state_.offsets(topic);
+  return with_spooled_offsets(held ? *std::move(held) : postgres_state_.offsets(topic), topic);
+}
+
+std::vector<PartitionOffset> SpoolingStore::with_spooled_offsets(
+    std::vector<PartitionOffset> offsets, std::string_view topic) {
   const std::vector<PartitionOffset> spooled = spool_.load_offsets(topic);
   offsets.insert(offsets.end(), spooled.begin(), spooled.end());
   return furthest_per_partition(std::move(offsets));

@@ -54,12 +54,17 @@ class SpoolingStore final : public Storage {
   std::vector<QuoteRow> history(const std::string& pair, std::size_t limit,
                                 std::optional<market::Timestamp> since) override;
   std::vector<PartitionOffset> load_offsets(std::string_view topic) override;
+  Takeover take_over(std::string_view topic, const std::vector<std::int32_t>& partitions,
+                     std::string_view owner, std::size_t window) override;
   Status status() const override;
   std::optional<std::chrono::steady_clock::time_point> background_work() override;
 
  private:
   using Clock = std::chrono::steady_clock;
 
+  // `offsets` (PostgreSQL's), each moved on to where the spool's rows bring it.
+  std::vector<PartitionOffset> with_spooled_offsets(std::vector<PartitionOffset> offsets,
+                                                    std::string_view topic);
   void spool(const Batch& batch);
   void forget_spool_error(std::string_view because);
   // Connects to PostgreSQL unless it is up; true when it is. Call only once next_attempt_ passed.
