@@ -1,25 +1,31 @@
 #include "http/stored_history.h"
 
-#include <boost/asio/post.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <exception>
 #include <utility>
 
 namespace cryptometrics::http {
 
 HistoryReader stored_history(storage::StorageThread& storage_thread, boost::asio::io_context& io) {
-  return
-      [&storage_thread, &io](const HistoryQuery& query, std::function<void(HistoryResult)> done) {
-        storage_thread.post([&io, query, done = std::move(done)](storage::Storage& store) {
+  return [&storage_thread, &io](const HistoryQuery& query,
+                                std::function<void(HistoryResult)> done) {
+    boost::asio::co_spawn(
+        io,
+        [&storage_thread, query, done = std::move(done)]() -> boost::asio::awaitable<void> {
+          auto read = [query](storage::Storage& store) {
+            return store.history(query.pair, query.limit, query.since);
+          };
           HistoryResult result;
           try {
-            result = store.history(query.pair, query.limit, query.since);
+            result = co_await storage_thread.run(std::move(read));
           } catch (const std::exception& error) {
             result = std::string{error.what()};
           }
-          boost::asio::post(
-              io, [done, result = std::move(result)]() mutable { done(std::move(result)); });
-        });
-      };
+          done(std::move(result));
+        },
+        boost::asio::detached);
+  };
 }
 
 }  // namespace cryptometrics::http

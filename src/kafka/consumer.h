@@ -47,7 +47,7 @@ struct ConsumerSettings {
   std::string topic;
   // group.instance.id: static membership, so that a member restarted within the session
   // timeout takes its partitions back without a rebalance. Empty: a dynamic member.
-  std::string instance_id;
+  std::string instance_id = {};
   std::chrono::milliseconds fetch_wait{100};  // fetch.wait.max.ms
   // A restarted process rejoins within seconds instead of waiting out librdkafka's 45 s.
   std::chrono::milliseconds session_timeout{10'000};  // session.timeout.ms

@@ -1,7 +1,9 @@
 #include "pipeline/ingestor.h"
 
 #include <algorithm>
-#include <boost/asio/post.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 #include <utility>
@@ -12,7 +14,9 @@
 namespace cryptometrics::pipeline {
 namespace {
 
-constexpr std::chrono::seconds kMaxRetryDelay{30};
+// Waits between attempts at a write or a take-over that failed.
+constexpr std::chrono::seconds kFirstRetry{1};
+constexpr std::chrono::seconds kLongestRetry{30};
 // Often enough to follow a catch-up or an outage; a quiet service logs nothing.
 constexpr std::chrono::seconds kProgressPeriod{5};
 
@@ -70,28 +74,31 @@ Ingestor::Ingestor(boost::asio::io_context& io, const IngestorSettings& settings
       rejection_log_{io},
       linger_timer_{io},
       retry_timer_{io},
+      retry_backoff_{kFirstRetry, kLongestRetry},
       progress_timer_{io},
       consumer_{io, settings.kafka, *this} {}
 
 Ingestor::~Ingestor() = default;
 
 void Ingestor::start() {
-  storage_.post([&io = io_, alive = std::weak_ptr<bool>{alive_}, this,
-                 window = book_.sma_window()](storage::Storage& storage) {
-    std::vector<metrics::History> histories;
-    try {
-      histories = storage.load_histories(window);
-    } catch (const std::exception& error) {
-      spdlog::error("reading the metrics back from storage: {}", error.what());
-    }
-    boost::asio::post(io, [alive, this, histories = std::move(histories)] {
-      if (alive.expired() || stopping_) return;
-      book_.restore(histories);
-      spdlog::info("metrics of {} pairs read back from storage", histories.size());
-      consumer_.start();
-    });
-  });
-  log_progress();
+  boost::asio::co_spawn(io_, restore_then_join(), boost::asio::detached);
+  boost::asio::co_spawn(io_, report_progress(), boost::asio::detached);
+}
+
+boost::asio::awaitable<void> Ingestor::restore_then_join() {
+  auto load = [window = book_.sma_window()](storage::Storage& storage) {
+    return storage.load_histories(window);
+  };
+  std::vector<metrics::History> histories;
+  try {
+    histories = co_await storage_.run(std::move(load));
+  } catch (const std::exception& error) {
+    spdlog::error("reading the metrics back from storage: {}", error.what());
+  }
+  if (stopping_) co_return;
+  book_.restore(histories);
+  spdlog::info("metrics of {} pairs read back from storage", histories.size());
+  consumer_.start();
 }
 
 void Ingestor::stop(std::function<void()> done) {
@@ -142,53 +149,61 @@ void Ingestor::load_state_when_idle() {
     return;
   }
   loading_ = std::exchange(to_load_, {});
-  load_state();
+  boost::asio::co_spawn(io_, take_over(), boost::asio::detached);
 }
 
-void Ingestor::load_state() {
-  std::vector<std::int32_t> numbers;
-  for (const auto& partition : loading_) numbers.push_back(partition.partition);
-  storage_.post([&io = io_, alive = std::weak_ptr<bool>{alive_}, this,
-                 numbers = std::move(numbers), topic = settings_.kafka.topic,
-                 owner = settings_.instance_id,
-                 window = book_.sma_window()](storage::Storage& storage) mutable {
-    storage::Takeover takeover;
+boost::asio::awaitable<void> Ingestor::take_over() {
+  for (;;) {
+    std::vector<std::int32_t> numbers;
+    for (const auto& partition : loading_) numbers.push_back(partition.partition);
+    auto work = [numbers, topic = settings_.kafka.topic, owner = settings_.instance_id,
+                 window = book_.sma_window()](storage::Storage& storage) {
+      return storage.take_over(topic, numbers, owner, window);
+    };
+    std::optional<storage::Takeover> takeover;
     std::string failure;
     try {
-      takeover = storage.take_over(topic, numbers, owner, window);
+      takeover = co_await storage_.run(std::move(work));
     } catch (const std::exception& error) {
       failure = error.what();
     }
-    boost::asio::post(io, [alive, this, takeover = std::move(takeover),
-                           failure = std::move(failure)]() mutable {
-      if (alive.expired() || stopping_) return;
-      if (!failure.empty()) {
-        spdlog::error("taking over {}: {}; retrying in {} s", describe(loading_), failure,
-                      retry_delay_.count());
-        retry_timer_.expires_after(retry_delay_);
-        retry_delay_ = std::min(retry_delay_ * 2, kMaxRetryDelay);
-        retry_timer_.async_wait([this, alive](const boost::system::error_code& cancelled) {
-          if (alive.expired() || cancelled) return;
-          load_state();
-        });
-        return;
-      }
-      retry_delay_ = std::chrono::seconds{1};
-      // Partitions revoked meanwhile were taken out of loading_; their claims are let go.
-      const std::vector<kafka::TopicPartition> partitions(loading_.begin(), loading_.end());
-      loading_.clear();
-      for (const storage::Claim& claim : takeover.claims) {
-        claims_[{claim.topic, claim.partition}] = claim.epoch;
-      }
-      book_.restore(takeover.histories);
-      assign(partitions, takeover.offsets);
-      if (!to_load_.empty()) {
-        load_state_when_idle();
-      } else if (!pending_full()) {
-        consumer_.resume_reading();
-      }
-    });
-  });
+    if (stopping_) co_return;
+    if (takeover) {
+      retry_backoff_.reset();
+      taken_over(*takeover);
+      co_return;
+    }
+    const auto wait = retry_backoff_.next();
+    spdlog::error("taking over {}: {}; retrying in {} ms", describe(loading_), failure,
+                  wait.count());
+    if (!co_await retry_after(wait) || stopping_) co_return;
+  }
+}
+
+void Ingestor::taken_over(const storage::Takeover& takeover) {
+  // Partitions revoked meanwhile were taken out of loading_; their claims are let go.
+  const std::vector<kafka::TopicPartition> partitions(loading_.begin(), loading_.end());
+  loading_.clear();
+  for (const storage::Claim& claim : takeover.claims) {
+    claims_[{claim.topic, claim.partition}] = claim.epoch;
+  }
+  book_.restore(takeover.histories);
+  assign(partitions, takeover.offsets);
+  if (!to_load_.empty()) {
+    load_state_when_idle();
+  } else if (!pending_full()) {
+    consumer_.resume_reading();
+  }
+}
+
+boost::asio::awaitable<bool> Ingestor::retry_after(std::chrono::milliseconds wait) {
+  retry_timer_.expires_after(wait);
+  try {
+    co_await retry_timer_.async_wait(boost::asio::use_awaitable);
+  } catch (const boost::system::system_error&) {
+    co_return false;  // cancelled: a stop
+  }
+  co_return true;
 }
 
 void Ingestor::assign(const std::vector<kafka::TopicPartition>& partitions,
@@ -333,12 +348,10 @@ void Ingestor::flush_when_due() {
   if (linger_armed_) return;
   linger_armed_ = true;
   linger_timer_.expires_at(due);
-  linger_timer_.async_wait(
-      [this, alive = std::weak_ptr<bool>{alive_}](const boost::system::error_code& cancelled) {
-        if (alive.expired()) return;
-        linger_armed_ = false;
-        if (!cancelled) flush_when_due();
-      });
+  linger_timer_.async_wait([this](const boost::system::error_code& cancelled) {
+    linger_armed_ = false;
+    if (!cancelled) flush_when_due();
+  });
 }
 
 std::size_t Ingestor::pending_messages() const { return pending_.messages(); }
@@ -364,37 +377,45 @@ void Ingestor::flush() {
 
 void Ingestor::write(std::shared_ptr<const storage::Batch> batch, Positions offsets) {
   writing_ = true;
-  storage_.post([&io = io_, alive = std::weak_ptr<bool>{alive_}, this, batch = std::move(batch),
-                 offsets = std::move(offsets)](storage::Storage& storage) mutable {
+  boost::asio::co_spawn(io_, store(std::move(batch), std::move(offsets)), boost::asio::detached);
+}
+
+boost::asio::awaitable<void> Ingestor::store(std::shared_ptr<const storage::Batch> batch,
+                                             Positions offsets) {
+  bool failed_before = false;
+  for (;;) {
+    auto work = [batch](storage::Storage& storage) { storage.write(*batch); };
     std::string failure;
-    std::vector<storage::Claim> lost;
     try {
-      storage.write(*batch);
-    } catch (const storage::Fenced& fenced) {
-      failure = fenced.what();
-      lost = fenced.lost();
+      co_await storage_.run(std::move(work));
+      if (failed_before) spdlog::info("storage accepts writes again");
+      retry_backoff_.reset();
+      written(*batch, offsets);
+      co_return;
+    } catch (const storage::Fenced& refused) {
+      fenced(*batch, std::move(offsets), refused.lost(), refused.what());
+      co_return;
     } catch (const std::exception& error) {
       failure = error.what();
     }
-    boost::asio::post(io, [alive, this, batch = std::move(batch), offsets = std::move(offsets),
-                           failure = std::move(failure), lost = std::move(lost)]() mutable {
-      if (alive.expired()) return;
-      if (failure.empty()) {
-        written(batch, offsets);
-      } else if (!lost.empty()) {
-        fenced(*batch, std::move(offsets), lost, failure);
-      } else {
-        write_failed(std::move(batch), std::move(offsets), failure);
-      }
-    });
-  });
+    if (stopping_) {
+      give_up(batch->messages(), failure);
+      co_return;
+    }
+    failed_before = true;
+    const auto wait = retry_backoff_.next();
+    spdlog::error("storing {} messages failed: {}; retrying in {} ms, reading pauses once {} wait",
+                  batch->messages(), failure, wait.count(), settings_.max_pending);
+    if (!co_await retry_after(wait)) {
+      give_up(batch->messages(), failure);
+      co_return;
+    }
+  }
 }
 
-void Ingestor::written(std::shared_ptr<const storage::Batch> batch, const Positions& offsets) {
+void Ingestor::written(const storage::Batch& batch, const Positions& offsets) {
   writing_ = false;
-  if (retry_delay_ > std::chrono::seconds{1}) spdlog::info("storage accepts writes again");
-  retry_delay_ = std::chrono::seconds{1};
-  counters_.stored += batch->quotes.size() + batch->rejections.size();
+  counters_.stored += batch.messages();
   consumer_.store_offsets(to_commit(offsets));
 
   if (pending_messages() > 0) {
@@ -449,35 +470,11 @@ void Ingestor::fenced(const storage::Batch& batch, Positions offsets,
   for (const storage::Claim& claim : batch.claims) {
     if (!partitions.contains({claim.topic, claim.partition})) kept.claims.push_back(claim);
   }
-  auto remaining = std::make_shared<const storage::Batch>(std::move(kept));
-  if (remaining->empty()) {
-    written(remaining, offsets);
+  if (kept.empty()) {
+    written(kept, offsets);
   } else {
-    write(std::move(remaining), std::move(offsets));
+    write(std::make_shared<const storage::Batch>(std::move(kept)), std::move(offsets));
   }
-}
-
-void Ingestor::write_failed(std::shared_ptr<const storage::Batch> batch, Positions offsets,
-                            const std::string& error) {
-  const std::size_t messages = batch->quotes.size() + batch->rejections.size();
-  if (stopping_) {
-    give_up(messages, error);
-    return;
-  }
-  spdlog::error("storing {} messages failed: {}; retrying in {} s, reading pauses once {} wait",
-                messages, error, retry_delay_.count(), settings_.max_pending);
-  retry_timer_.expires_after(retry_delay_);
-  retry_delay_ = std::min(retry_delay_ * 2, kMaxRetryDelay);
-  retry_timer_.async_wait([this, alive = std::weak_ptr<bool>{alive_}, batch = std::move(batch),
-                           offsets = std::move(offsets), messages, error](
-                              const boost::system::error_code& cancelled) mutable {
-    if (alive.expired()) return;
-    if (cancelled) {
-      give_up(messages, error);
-      return;
-    }
-    write(std::move(batch), std::move(offsets));
-  });
 }
 
 void Ingestor::give_up(std::size_t messages, const std::string& error) {
@@ -492,29 +489,32 @@ void Ingestor::give_up(std::size_t messages, const std::string& error) {
   finish_stop();
 }
 
-void Ingestor::log_progress() {
-  progress_timer_.expires_after(kProgressPeriod);
-  progress_timer_.async_wait([this, alive = std::weak_ptr<bool>{alive_}](
-                                 const boost::system::error_code& cancelled) {
-    if (alive.expired() || cancelled) return;
+boost::asio::awaitable<void> Ingestor::report_progress() {
+  for (;;) {
+    progress_timer_.expires_after(kProgressPeriod);
+    try {
+      co_await progress_timer_.async_wait(boost::asio::use_awaitable);
+    } catch (const boost::system::system_error&) {
+      co_return;  // cancelled: a stop
+    }
     std::int64_t lag = 0;
     for (const auto& partition : consumer_.lag()) lag += partition.messages;
     const std::size_t spool_depth = storage_.status().spool_depth;
-    if (counters_.accepted != logged_counters_.accepted ||
-        counters_.rejected != logged_counters_.rejected ||
-        counters_.stored != logged_counters_.stored || lag > 0 || spool_depth > 0) {
-      const auto accepted = counters_.accepted - logged_counters_.accepted;
-      spdlog::info(
-          "last {} s: {} quotes accepted ({}/s), {} rejected, {} messages stored; Kafka lag {}, "
-          "spool depth {}; {} pairs, {} pending ({} KiB)",
-          kProgressPeriod.count(), accepted, accepted / kProgressPeriod.count(),
-          counters_.rejected - logged_counters_.rejected,
-          counters_.stored - logged_counters_.stored, lag, spool_depth, book_.all().size(),
-          pending_messages(), pending_bytes_ / 1024);
-      logged_counters_ = counters_;
+    if (counters_.accepted == logged_counters_.accepted &&
+        counters_.rejected == logged_counters_.rejected &&
+        counters_.stored == logged_counters_.stored && lag == 0 && spool_depth == 0) {
+      continue;
     }
-    log_progress();
-  });
+    const auto accepted = counters_.accepted - logged_counters_.accepted;
+    spdlog::info(
+        "last {} s: {} quotes accepted ({}/s), {} rejected, {} messages stored; Kafka lag {}, "
+        "spool depth {}; {} pairs, {} pending ({} KiB)",
+        kProgressPeriod.count(), accepted, accepted / kProgressPeriod.count(),
+        counters_.rejected - logged_counters_.rejected,
+        counters_.stored - logged_counters_.stored, lag, spool_depth, book_.all().size(),
+        pending_messages(), pending_bytes_ / 1024);
+    logged_counters_ = counters_;
+  }
 }
 
 }  // namespace cryptometrics::pipeline

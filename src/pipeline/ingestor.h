@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -22,6 +23,7 @@
 #include "metrics/latency_histogram.h"
 #include "pipeline/rejection_log.h"
 #include "storage/batch.h"
+#include "storage/spool/backoff.h"
 #include "storage/storage_thread.h"
 
 namespace cryptometrics::pipeline {
@@ -116,10 +118,12 @@ class Ingestor final : private kafka::ConsumerHandler {
   // Flushes once the oldest pending message has waited batch_linger, or at once when stopping
   // or rebalancing; until then a timer waits.
   void flush_when_due();
+  // Hands `batch` to storage; reading pauses while storage is busy and pending fills up.
   void write(std::shared_ptr<const storage::Batch> batch, Positions offsets);
-  void written(std::shared_ptr<const storage::Batch> batch, const Positions& offsets);
-  void write_failed(std::shared_ptr<const storage::Batch> batch, Positions offsets,
-                    const std::string& error);
+  // Writes `batch` until storage takes it, waiting longer after each failure; a stop gives it up.
+  boost::asio::awaitable<void> store(std::shared_ptr<const storage::Batch> batch,
+                                     Positions offsets);
+  void written(const storage::Batch& batch, const Positions& offsets);
   // Storage refused `batch` because another instance claimed `lost` since: their rows, pending
   // messages and pairs are dropped, and the rest of the batch is written again.
   void fenced(const storage::Batch& batch, Positions offsets,
@@ -128,16 +132,23 @@ class Ingestor final : private kafka::ConsumerHandler {
   // the next start, and so does every message read after it, or the offsets stored with those
   // would pass over it. Then the stop completes.
   void give_up(std::size_t messages, const std::string& error);
-  // Claims the partitions in loading_ and reads what they continue from, then assigns them.
-  void load_state();
+  // Reads the book back from storage, then joins the group.
+  boost::asio::awaitable<void> restore_then_join();
   void load_state_when_idle();
+  // Claims the partitions in loading_ and reads what they continue from (again and again while
+  // storage fails), then assigns them.
+  boost::asio::awaitable<void> take_over();
+  void taken_over(const storage::Takeover& takeover);
+  // Waits `wait` on retry_timer_; false when a stop cancelled the wait.
+  boost::asio::awaitable<bool> retry_after(std::chrono::milliseconds wait);
   // Where each assigned partition starts, from what storage holds.
   void assign(const std::vector<kafka::TopicPartition>& partitions,
               const std::vector<storage::PartitionOffset>& stored);
   void finish_stop();
   std::size_t pending_messages() const;
   bool pending_full() const;
-  void log_progress();
+  // Every few seconds while anything moves: a line of figures in the log.
+  boost::asio::awaitable<void> report_progress();
 
   boost::asio::io_context& io_;
   IngestorSettings settings_;
@@ -159,8 +170,8 @@ class Ingestor final : private kafka::ConsumerHandler {
   // With topic_starts_empty: the life each partition with stored offsets began in this run.
   std::optional<std::map<kafka::TopicPartition, storage::Life>> lives_begun_;
   bool writing_ = false;
-  std::chrono::seconds retry_delay_{1};
   boost::asio::steady_timer retry_timer_;
+  storage::spool::Backoff retry_backoff_;
 
   // Partitions assigned and waiting to be loaded, and those being loaded.
   std::set<kafka::TopicPartition> to_load_;
@@ -177,7 +188,6 @@ class Ingestor final : private kafka::ConsumerHandler {
   IngestCounters logged_counters_;
   boost::asio::steady_timer progress_timer_;
   metrics::LatencyHistogram latency_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 
   // Declared last, so destroyed first: destroying it leaves the group, which runs on_revoked,
   // and that uses the members above.
