@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+
 #include <chrono>
 #include <functional>
 #include <future>
@@ -45,6 +49,40 @@ class ScriptedStorage final : public Storage {
 // Completes a future when run as a job.
 StorageThread::Job signal(std::promise<void>& done) {
   return [&done](Storage&) { done.set_value(); };
+}
+
+TEST(StorageThread, RunResumesTheCoroutineOnItsLoopWithTheResultOrTheExceptionAsThrown) {
+  ScriptedStorage storage;
+  boost::asio::io_context io;
+  StorageThread thread{storage};
+  std::optional<std::thread::id> worked_on;
+  std::optional<std::thread::id> resumed_on;
+  int result = 0;
+  bool caught = false;
+  boost::asio::co_spawn(
+      io,
+      [&]() -> boost::asio::awaitable<void> {
+        auto work = [&worked_on](Storage&) {
+          worked_on = std::this_thread::get_id();
+          return 42;
+        };
+        result = co_await thread.run(std::move(work));
+        resumed_on = std::this_thread::get_id();
+        auto failing = [](Storage&) { throw std::out_of_range{"no such row"}; };
+        try {
+          co_await thread.run(std::move(failing));
+        } catch (const std::out_of_range&) {
+          caught = true;
+        }
+      },
+      boost::asio::detached);
+
+  io.run_for(kPatience);
+
+  EXPECT_EQ(result, 42);
+  EXPECT_NE(worked_on, std::this_thread::get_id());
+  EXPECT_EQ(resumed_on, std::this_thread::get_id());
+  EXPECT_TRUE(caught) << "the exception lost its type on the way";
 }
 
 TEST(StorageThread, RunsJobsInTheOrderPosted) {
