@@ -468,5 +468,33 @@ TEST(Shutdown, SigtermsOneAfterAnotherUntilItEndsEndItWithCodeZero) {
   EXPECT_EQ(code, 0) << service.process().stderr_text();
 }
 
+// A SIGTERM while the group is still joining, before the first assignment: after a kill -9 the
+// group waits out the killed member's session before it assigns anything, and a restarted
+// instance stopped meanwhile must end with 0. With the cooperative-sticky assignor, librdkafka
+// 2.0.2 aborted it there (rd_kafka_sticky_assignor_state_destroy: Assertion `assignor_state'
+// failed, exit 134; found by the soak, seed 9): 4 of 6 such stops between 8.5 and 11 s.
+TEST(Shutdown, ASigtermBeforeTheFirstAssignmentEndsWithCodeZero) {
+  testing::TempDir directory;
+  KafkaDev broker{directory};
+  const std::map<std::string, std::string> environment = {
+      {"KAFKA_BOOTSTRAP_SERVERS", broker.bootstrap_servers()},
+      {"KAFKA_SESSION_TIMEOUT_MS", "10000"}};
+  // The group answers the restarted member's join when a round ends, session timeout less a
+  // second after it began, and then waits for the killed member, still its leader: stops around
+  // then meet the window.
+  for (const auto after : {9500ms, 10000ms, 10500ms}) {
+    {
+      Service killed{directory, environment};
+      killed.wait_for("/readyz", [](const json&) { return true; }, 60s);
+      killed.process().send_signal(SIGKILL);
+      ASSERT_EQ(killed.process().wait(30s), 128 + SIGKILL);
+    }
+    Service restarted{directory, environment};
+    std::this_thread::sleep_for(after);
+    EXPECT_EQ(restarted.stop(), 0) << "stopped " << after.count() << " ms after its start\n"
+                                   << restarted.process().stderr_text();
+  }
+}
+
 }  // namespace
 }  // namespace cryptometrics
