@@ -17,6 +17,7 @@
 #include <regex>
 #include <stdexcept>
 #include <string>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -61,11 +62,12 @@ struct Options {
   int rate = 10'000;
   int latency_seconds = 10;
   int wrk_seconds = 10;
+  int instances = 3;
 };
 
 constexpr const char* kUsage =
     "Usage: crypto-metrics-bench [--quotes N] [--repeat N] [--rate N] [--latency-seconds N]\n"
-    "                            [--wrk-seconds N] [--partitions N]\n"
+    "                            [--wrk-seconds N] [--partitions N] [--instances N]\n"
     "Measures crypto-metrics beside its references and prints the medians as a table.\n"
     "  --quotes N           quotes consumed into PostgreSQL per repetition (1000000)\n"
     "  --repeat N           repetitions of every comparison (3)\n"
@@ -73,6 +75,7 @@ constexpr const char* kUsage =
     "  --latency-seconds N  how long the latency load runs (10)\n"
     "  --wrk-seconds N      how long each wrk run lasts (10)\n"
     "  --partitions N       partitions holding the pre-produced quotes (32)\n"
+    "  --instances N        the most instances sharing the quotes in one group (3)\n"
     "Needs CRYPTO_METRICS_BINARY (set by meson test and scripts/bench).\n";
 
 Options parse_options(int argc, char** argv) {
@@ -82,7 +85,8 @@ Options parse_options(int argc, char** argv) {
                                                {"--rate", &options.rate},
                                                {"--latency-seconds", &options.latency_seconds},
                                                {"--wrk-seconds", &options.wrk_seconds},
-                                               {"--partitions", &options.partitions}};
+                                               {"--partitions", &options.partitions},
+                                               {"--instances", &options.instances}};
   for (int i = 1; i < argc; ++i) {
     const std::string name = argv[i];
     if (name == "-h" || name == "--help") {
@@ -145,19 +149,14 @@ Memory memory_of(pid_t pid) {
 // The service under measurement, storing into the benchmark's PostgreSQL.
 class ServiceUnderTest {
  public:
+  // `extra` settings on top: a group and an instance name of its own.
   ServiceUnderTest(const TempDir& directory, const PostgresServer& postgres,
-                   const std::string& bootstrap_servers)
+                   const std::string& bootstrap_servers,
+                   std::map<std::string, std::string> extra = {})
       : port_{testing::free_port()},
         process_{testing::crypto_metrics_binary(),
                  {},
-                 testing::isolated(directory, port_,
-                                   {{"KAFKA_BOOTSTRAP_SERVERS", bootstrap_servers},
-                                    {"DATABASE_URL", postgres.connection_string()},
-                                    {"SIMULATOR", "off"},
-                                    // The benchmark's broker is an embedded one too, which holds
-                                    // a fetch that finds nothing for all of this time.
-                                    {"KAFKA_FETCH_WAIT_MS", "1"},
-                                    {"LOG_LEVEL", "warn"}}),
+                 testing::isolated(directory, port_, settings(postgres, bootstrap_servers, extra)),
                  directory.path()} {}
 
   unsigned short port() const { return port_; }
@@ -183,7 +182,46 @@ class ServiceUnderTest {
 
   std::string log() const { return process_.stderr_text(); }
 
+  // SIGKILL, and the wait for the process to end.
+  void kill() {
+    process_.send_signal(SIGKILL);
+    process_.wait(30s);
+  }
+
+  // The partitions /readyz says this instance reads, ready or not; none when it does not answer
+  // (yet).
+  std::set<std::string> partitions() {
+    testing::HttpResponse response;
+    try {
+      response = testing::http_request("GET", "127.0.0.1", port_, "/readyz");
+    } catch (const std::exception&) {
+      return {};
+    }
+    if (response.status != 200 && response.status != 503) return {};
+    const nlohmann::json body = nlohmann::json::parse(response.body);
+    std::set<std::string> partitions;
+    for (const auto& partition : body["kafka"]["partitions"]) {
+      partitions.insert(partition.get<std::string>());
+    }
+    return partitions;
+  }
+
  private:
+  static std::map<std::string, std::string> settings(const PostgresServer& postgres,
+                                                     const std::string& bootstrap_servers,
+                                                     std::map<std::string, std::string> extra) {
+    std::map<std::string, std::string> settings = {
+        {"KAFKA_BOOTSTRAP_SERVERS", bootstrap_servers},
+        {"DATABASE_URL", postgres.connection_string()},
+        {"SIMULATOR", "off"},
+        // The benchmark's broker is an embedded one too, which holds a fetch that finds nothing
+        // for all of this time.
+        {"KAFKA_FETCH_WAIT_MS", "1"},
+        {"LOG_LEVEL", "warn"}};
+    for (auto& [name, value] : extra) settings[name] = std::move(value);
+    return settings;
+  }
+
   unsigned short port_;
   Process process_;
 };
@@ -409,7 +447,87 @@ double copy_rate(const PostgresServer& postgres, const std::filesystem::path& ro
   return static_cast<double>(rows) / elapsed.count();
 }
 
+// Instances in one group sharing the quotes: the rate they store them at together, once every
+// instance has its partitions (joining rebalances the group, which would count otherwise), and,
+// with the most of them, how long their partitions wait for another owner after a stop
+// (SIGTERM) and after a kill -9.
+struct ScaleOut {
+  std::vector<double> quotes_per_second;  // with 1, 2, ... instances
+  std::optional<double> handoff_after_stop_s;
+  std::optional<double> handoff_after_kill_s;
+};
+
+// Seconds until `instances` read all `partitions` between them, each once; nullopt after two
+// minutes.
+std::optional<double> seconds_until_spread(const std::vector<ServiceUnderTest*>& instances,
+                                           int partitions) {
+  const auto started = Clock::now();
+  std::size_t read_last = 0;
+  while (Clock::now() - started < 2min) {
+    std::multiset<std::string> read;
+    for (ServiceUnderTest* instance : instances) {
+      for (const std::string& partition : instance->partitions()) read.insert(partition);
+    }
+    const std::set<std::string> distinct(read.begin(), read.end());
+    if (static_cast<int>(read.size()) == partitions &&
+        static_cast<int>(distinct.size()) == partitions) {
+      return std::chrono::duration<double>(Clock::now() - started).count();
+    }
+    read_last = read.size();
+    std::this_thread::sleep_for(50ms);
+  }
+  say(fmt::format("{} instances read {} of {} partitions after 2 min", instances.size(),
+                  read_last, partitions));
+  return std::nullopt;
+}
+
+ScaleOut measure_scale_out(const Options& options, PostgresServer& postgres,
+                           const std::vector<std::string>& payloads, int number) {
+  ScaleOut result;
+  for (int count = 1; count <= options.instances; ++count) {
+    postgres.reset_database();
+    kafka::EmbeddedBroker broker{kTopic, options.partitions};
+    std::vector<std::unique_ptr<TempDir>> directories;
+    std::vector<std::unique_ptr<ServiceUnderTest>> instances;
+    std::vector<ServiceUnderTest*> running;
+    for (int index = 0; index < count; ++index) {
+      directories.push_back(std::make_unique<TempDir>());
+      instances.push_back(std::make_unique<ServiceUnderTest>(
+          *directories.back(), postgres, broker.bootstrap_servers(),
+          std::map<std::string, std::string>{{"INSTANCE_ID", fmt::format("bench-{}", index)}}));
+      running.push_back(instances.back().get());
+    }
+    seconds_until_spread(running, options.partitions);
+    {
+      kafka::Producer producer{broker.bootstrap_servers()};
+      produce_all(producer, payloads, options.partitions);
+    }
+    StoredCounter counter{postgres};
+    const Throughput throughput = measure_throughput(*instances.front(), counter, options.quotes);
+    result.quotes_per_second.push_back(throughput.quotes_per_second);
+    say(fmt::format("run {}: {} instances in one group: {:.0f} quotes/s together", number, count,
+                    throughput.quotes_per_second));
+    if (count == options.instances && count > 1) {
+      running.back()->stop();
+      running.pop_back();
+      result.handoff_after_stop_s = seconds_until_spread(running, options.partitions);
+      if (running.size() > 1) {
+        running.back()->kill();
+        running.pop_back();
+        result.handoff_after_kill_s = seconds_until_spread(running, options.partitions);
+      }
+      say(fmt::format("run {}: partitions read again {:.1f} s after a SIGTERM, {:.1f} s after a "
+                      "kill -9",
+                      number, result.handoff_after_stop_s.value_or(-1),
+                      result.handoff_after_kill_s.value_or(-1)));
+    }
+    for (ServiceUnderTest* instance : running) instance->stop();
+  }
+  return result;
+}
+
 struct Repetition {
+  ScaleOut scale_out;
   Throughput throughput;
   double copy_rows_per_second = 0;
   double service_requests_per_second = 0;
@@ -469,6 +587,7 @@ Repetition repeat_once(const Options& options, PostgresServer& postgres,
   psql(postgres, fmt::format("\\copy (SELECT {} FROM crypto_metrics ORDER BY id LIMIT {}) TO '{}' "
                              "WITH (FORMAT csv)",
                              kColumns, options.quotes, rows_csv.string()));
+  result.scale_out = measure_scale_out(options, postgres, payloads, number);
   postgres.reset_database();
   migrate(directory, postgres);
   result.copy_rows_per_second = copy_rate(postgres, rows_csv, options.quotes);
@@ -565,6 +684,31 @@ int run(const Options& options) {
       {fmt::format("resident memory after the quotes at {} quotes/s, MiB", options.rate),
        streaming, std::nullopt, "< 64", streaming ? std::optional<bool>{*streaming < 64} : std::nullopt},
   };
+  const auto single = median_of(runs, [](const Repetition& r) -> std::optional<double> {
+    return r.scale_out.quotes_per_second.front();
+  });
+  for (int count = 2; count <= options.instances; ++count) {
+    const auto together = median_of(runs, [count](const Repetition& r) -> std::optional<double> {
+      return r.scale_out.quotes_per_second.at(static_cast<std::size_t>(count - 1));
+    });
+    rows.push_back({fmt::format("{} instances in one group, quotes/s together (reference: one "
+                                "instance; the same {} on this machine's 2 cores)",
+                                count, million),
+                    together, single, "–", together ? std::optional<bool>{true} : std::nullopt});
+  }
+  if (options.instances > 1) {
+    const auto after_stop = median_of(
+        runs, [](const Repetition& r) { return r.scale_out.handoff_after_stop_s; });
+    const auto after_kill = median_of(
+        runs, [](const Repetition& r) { return r.scale_out.handoff_after_kill_s; });
+    rows.push_back({"partitions read again after an instance's SIGTERM, s", after_stop,
+                    std::nullopt, "–", after_stop ? std::optional<bool>{true} : std::nullopt});
+    if (options.instances > 2) {
+      rows.push_back({"partitions read again after an instance's kill -9, s (session timeout 10 s)",
+                      after_kill, std::nullopt, "≤ 20",
+                      after_kill ? std::optional<bool>{*after_kill <= 20} : std::nullopt});
+    }
+  }
   std::cout << markdown_table(rows);
   for (std::size_t i = 0; i < runs.size(); ++i) {
     std::string samples;
