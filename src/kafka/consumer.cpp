@@ -40,14 +40,19 @@ std::vector<TopicPartition> to_vector(const rd_kafka_topic_partition_list_t* lis
   return partitions;
 }
 
-// The current assignment, for pausing or resuming all of it; null when it cannot be read.
+// The partitions assigned, for pausing or resuming all of them. Built from what this consumer
+// assigned, not read back with rd_kafka_assignment(), which can lag behind an rd_kafka_assign()
+// just made and so leave partitions paused for good.
 using PartitionList =
     std::unique_ptr<rd_kafka_topic_partition_list_t, decltype(&rd_kafka_topic_partition_list_destroy)>;
 
-PartitionList assignment_of(rd_kafka_t* handle) {
-  rd_kafka_topic_partition_list_t* list = nullptr;
-  if (rd_kafka_assignment(handle, &list) != RD_KAFKA_RESP_ERR_NO_ERROR) list = nullptr;
-  return {list, &rd_kafka_topic_partition_list_destroy};
+PartitionList list_of(const std::vector<TopicPartition>& partitions) {
+  PartitionList list{rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())),
+                     &rd_kafka_topic_partition_list_destroy};
+  for (const auto& partition : partitions) {
+    rd_kafka_topic_partition_list_add(list.get(), partition.topic.c_str(), partition.partition);
+  }
+  return list;
 }
 
 std::string describe(const std::vector<TopicPartition>& partitions) {
@@ -74,8 +79,8 @@ struct Consumer::Client {
   void committed(rd_kafka_resp_err_t error, const rd_kafka_topic_partition_list_t* offsets);
   void statistics(std::string_view json);
   void set_paused(rd_kafka_topic_partition_list_t* partitions);
-  // Reads the assignment back after it changed.
-  void assignment_changed();
+  // Takes note of the partitions now assigned.
+  void assignment_changed(std::vector<TopicPartition> current);
 
   boost::asio::io_context& io;
   ConsumerHandler& handler;
@@ -226,13 +231,10 @@ void Consumer::Client::rebalance(rd_kafka_resp_err_t reason,
   }
   handler.on_revoked(to_vector(partitions));
   rd_kafka_assign(handle, nullptr);
-  assignment_changed();
+  assignment_changed({});
 }
 
-void Consumer::Client::assignment_changed() {
-  const PartitionList assignment = assignment_of(handle);
-  std::vector<TopicPartition> current;
-  if (assignment) current = to_vector(assignment.get());
+void Consumer::Client::assignment_changed(std::vector<TopicPartition> current) {
   assigned = current;
   std::vector<std::int32_t> numbers;
   numbers.reserve(current.size());
@@ -384,13 +386,13 @@ void Consumer::start() {
 void Consumer::pause_reading() {
   if (client_->paused || client_->closed) return;
   client_->paused = true;
-  client_->set_paused(assignment_of(client_->handle).get());
+  client_->set_paused(list_of(client_->assigned).get());
 }
 
 void Consumer::resume_reading() {
   if (!client_->paused || client_->closed) return;
   client_->paused = false;
-  client_->set_paused(assignment_of(client_->handle).get());
+  client_->set_paused(list_of(client_->assigned).get());
   client_->schedule_drain();
 }
 
@@ -423,7 +425,7 @@ void Consumer::assign(const std::vector<TopicPartition>& partitions,
     client_->report_error(result, "assigning partitions");
     return;
   }
-  client_->assignment_changed();
+  client_->assignment_changed(partitions);
   spdlog::info("Kafka consuming {}; this member reads {}",
                positions.empty() ? std::string{"no partitions"} : positions,
                describe(client_->assigned));

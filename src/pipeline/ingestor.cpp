@@ -124,8 +124,6 @@ void Ingestor::on_assigned(std::vector<kafka::TopicPartition> partitions) {
     fenced_.erase(partition);
     to_load_.insert(std::move(partition));
   }
-  // The partitions kept go on only once the new ones are loaded: the book is read back whole.
-  consumer_.pause_reading();
   flush_when_due();
   load_state_when_idle();
 }
@@ -142,8 +140,8 @@ void Ingestor::on_revoked(std::vector<kafka::TopicPartition> partitions) {
 }
 
 // The state read on assignment must include every row taken in before, so it waits for pending
-// and in-flight writes, with reading paused: the book it reads back is then the one in memory
-// for every pair of the partitions kept, and the stored one for those of the new partitions.
+// and in-flight writes (no messages arrive meanwhile: the eager rebalance took every partition
+// away before it assigned these).
 void Ingestor::load_state_when_idle() {
   if (to_load_.empty() || !loading_.empty() || writing_ || pending_messages() > 0 || stopping_) {
     return;
