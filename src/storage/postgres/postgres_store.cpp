@@ -25,8 +25,12 @@ namespace cryptometrics::storage::postgres {
 namespace {
 
 // Bounds every statement, so a server that accepts a statement and never answers cannot hold
-// the storage thread forever; a batch of rows takes well under a second.
-constexpr const char* kConfigureSession = "SET statement_timeout = '60s'";
+// the storage thread forever; a batch of rows takes well under a second. A process stalled in the
+// middle of a batch (SIGSTOP, a frozen VM) holds its claims' row locks, and the partitions' new
+// owner cannot claim them until the server ends that session: after 10 s idle in its
+// transaction, or the statement's 60 s.
+constexpr const char* kConfigureSession =
+    "SET statement_timeout = '60s'; SET idle_in_transaction_session_timeout = '10s'";
 
 // Hops from one pair to the next through the (pair, id) index instead of scanning every row,
 // then reads each pair's latest rows backwards through the same index. The pair is bounded by a
