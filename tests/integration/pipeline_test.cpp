@@ -106,6 +106,16 @@ struct PipelineRun {
 
 class PipelineTest : public ::testing::Test {
  protected:
+  // The pipeline's settings in these tests: small batches, so that a few hundred messages make
+  // several.
+  static pipeline::IngestorSettings settings(const std::string& group_id,
+                                             const std::string& bootstrap_servers) {
+    return {.kafka = {.bootstrap_servers = bootstrap_servers,
+                      .group_id = group_id,
+                      .topic = kTopic},
+            .max_batch = 50};
+  }
+
   // Runs the pipeline against `bootstrap_servers` until `done` holds of its counters, then stops
   // it the way SIGTERM does.
   PipelineRun run_until(const std::function<bool(const pipeline::IngestCounters&)>& done,
@@ -115,14 +125,9 @@ class PipelineTest : public ::testing::Test {
     storage::sqlite::SqliteStore store{directory_ / "metrics.db"};
     storage::StorageThread storage_thread{store};
     metrics::Book book{kWindow};
-    pipeline::Ingestor ingestor{io,
-                                {.kafka = {.bootstrap_servers = bootstrap_servers,
-                                           .group_id = group_id,
-                                           .topic = kTopic},
-                                 .topic_starts_empty = topic_starts_empty,
-                                 .max_batch = 50},
-                                book,
-                                storage_thread};
+    pipeline::IngestorSettings ingestor_settings = settings(group_id, bootstrap_servers);
+    ingestor_settings.topic_starts_empty = topic_starts_empty;
+    pipeline::Ingestor ingestor{io, ingestor_settings, book, storage_thread};
     ingestor.start();
     const auto deadline = std::chrono::steady_clock::now() + 60s;
     while (!done(ingestor.counters()) && std::chrono::steady_clock::now() < deadline) {
@@ -434,12 +439,7 @@ TEST_F(PipelineTest, StopGivingUpAFailedBatchStoresNothingReadAfterIt) {
     storage::sqlite::SqliteStore store{directory_ / "metrics.db"};
     storage::StorageThread storage_thread{store};
     metrics::Book book{kWindow};
-    pipeline::Ingestor ingestor{io,
-                                {.kafka = {.bootstrap_servers = broker_.bootstrap_servers(),
-                                           .group_id = "group-a",
-                                           .topic = kTopic},
-                                 .max_batch = 50},
-                                book,
+    pipeline::Ingestor ingestor{io, settings("group-a", broker_.bootstrap_servers()), book,
                                 storage_thread};
     ingestor.start();
     const auto run_until = [&](std::chrono::seconds limit, const std::function<bool()>& done) {
@@ -487,12 +487,7 @@ TEST_F(PipelineTest, ShutdownByAnExceptionEscapingTheLoopLosesAndDuplicatesNothi
     storage::sqlite::SqliteStore store{directory_ / "metrics.db"};
     storage::StorageThread storage_thread{store};
     metrics::Book book{kWindow};
-    pipeline::Ingestor ingestor{io,
-                                {.kafka = {.bootstrap_servers = broker_.bootstrap_servers(),
-                                           .group_id = "group-a",
-                                           .topic = kTopic},
-                                 .max_batch = 50},
-                                book,
+    pipeline::Ingestor ingestor{io, settings("group-a", broker_.bootstrap_servers()), book,
                                 storage_thread};
     ingestor.start();
     const auto deadline = std::chrono::steady_clock::now() + 60s;
