@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/error.hpp>
@@ -113,15 +114,29 @@ class Server::Listener : public std::enable_shared_from_this<Listener> {
     drop_ended(serving_);
     drop_ended(refused_);
     auto session = std::make_shared<Session>(std::move(socket), router_, limits_);
-    if (serving_.size() >= limits_.max_connections) make_room();
     if (serving_.size() < limits_.max_connections) {
-      serving_.push_back(session);
-      session->serve();
-    } else {
-      refused_.push_back(session);
-      session->refuse();
+      serve(std::move(session));
+      return accept();
     }
-    accept();
+    // At the cap. A read may have taken a connection's first bytes out of its socket with its
+    // handler still queued, and until that handler runs the connection looks idle. Deciding
+    // after the handlers queued so far have run sees it in the middle of its request.
+    boost::asio::post(executor(), [self = shared_from_this(), session = std::move(session)] {
+      if (self->stopped_) return;
+      self->make_room();
+      if (self->serving_.size() < self->limits_.max_connections) {
+        self->serve(session);
+      } else {
+        self->refused_.push_back(session);
+        session->refuse();
+      }
+      self->accept();
+    });
+  }
+
+  void serve(std::shared_ptr<Session> session) {
+    serving_.push_back(session);
+    session->serve();
   }
 
   // At the cap, a connection that waits for nothing but the client is worth less than a new
