@@ -81,8 +81,9 @@ int run_service(const config::Settings& settings) {
   storage::StorageThread storage_thread{*store};
   metrics::Book book{settings.sma_window};
   http::BookFeed book_feed{io};
-  book.on_change([&book_feed](std::uint64_t version, const metrics::Snapshot* snapshot) {
-    book_feed.changed(version, snapshot);
+  book.on_change([&book_feed](std::uint64_t version, const metrics::Snapshot* snapshot,
+                              const metrics::Origin* origin) {
+    book_feed.changed(version, snapshot, origin);
   });
   pipeline::Ingestor ingestor{
       io,
@@ -134,7 +135,8 @@ int run_service(const config::Settings& settings) {
                          };
                        },
                        .history = http::stored_history(storage_thread, io),
-                       .book_feed = &book_feed}};
+                       .book_feed = &book_feed,
+                       .instance_id = settings.instance()}};
   const boost::asio::ip::tcp::endpoint endpoint{
       boost::asio::ip::make_address(settings.http_host), settings.http_port};
   http::Server server{io, endpoint, router};

@@ -2,7 +2,7 @@
 
 #include <boost/asio/post.hpp>
 
-#include "metrics/snapshot_json.h"
+#include "http/metrics_bodies.h"
 
 namespace cryptometrics::http {
 
@@ -15,13 +15,14 @@ BookFeed::Subscription::~Subscription() {
   if (streams_) --*streams_;
 }
 
-void BookFeed::changed(std::uint64_t version, const metrics::Snapshot* snapshot) {
+void BookFeed::changed(std::uint64_t version, const metrics::Snapshot* snapshot,
+                       const metrics::Origin* origin) {
   version_ = version;
   if (*streams_ == 0 || snapshot == nullptr) {
     recent_.clear();
   } else {
     if (recent_.size() == kRecentUpdates) recent_.pop_front();
-    recent_.push_back({version, *snapshot, {}});
+    recent_.push_back({version, *snapshot, *origin, {}});
   }
   if (waiting_.empty() || wake_posted_) return;
   wake_posted_ = true;
@@ -45,8 +46,8 @@ bool BookFeed::visit_updates_after(std::uint64_t after,
   return true;
 }
 
-const std::string& BookFeed::json(Update& update) {
-  if (update.json.empty()) update.json = metrics::snapshot_json(update.snapshot).dump();
+const std::string& BookFeed::json(Update& update, std::string_view instance) {
+  if (update.json.empty()) update.json = pair_json(update.snapshot, update.origin, instance);
   return update.json;
 }
 

@@ -26,10 +26,11 @@ class BookFeed {
  public:
   static constexpr std::size_t kRecentUpdates = 4096;
 
-  // One pair's metrics after one quote, at a version of the book.
+  // One pair's metrics after one quote, or as read from the store, at a version of the book.
   struct Update {
     std::uint64_t version;
     metrics::Snapshot snapshot;
+    metrics::Origin origin;
     std::string json;  // empty until json() made it
   };
 
@@ -50,10 +51,12 @@ class BookFeed {
   BookFeed(const BookFeed&) = delete;
   BookFeed& operator=(const BookFeed&) = delete;
 
-  // The book changed to `version`: `snapshot` is one pair's metrics after its quote, or nullptr
-  // when the whole book was replaced (restored from storage), which no update describes. Every
-  // waiting `wake` is posted to run once, after this turn of the event loop.
-  void changed(std::uint64_t version, const metrics::Snapshot* snapshot);
+  // The book changed to `version`: `snapshot` is one pair's metrics after its quote, from
+  // `origin`, or nullptr when several pairs changed at once (restored from storage, let go),
+  // which no update describes. Every waiting `wake` is posted to run once, after this turn of
+  // the event loop.
+  void changed(std::uint64_t version, const metrics::Snapshot* snapshot,
+               const metrics::Origin* origin);
 
   // Runs `wake` on the event loop after the next change, unless `owner` has ended by then.
   void wait(std::weak_ptr<void> owner, std::function<void()> wake);
@@ -65,8 +68,8 @@ class BookFeed {
   // restore, or no stream open when they came).
   bool visit_updates_after(std::uint64_t after, const std::function<bool(Update&)>& visit);
 
-  // The /metrics/{pair} body of `update`, made once.
-  static const std::string& json(Update& update);
+  // The /metrics/{pair} body of `update` on instance `instance`, made once.
+  static const std::string& json(Update& update, std::string_view instance);
 
   std::size_t kept() const { return recent_.size(); }
 

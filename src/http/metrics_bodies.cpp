@@ -1,19 +1,39 @@
 #include "http/metrics_bodies.h"
 
+#include <cstdint>
+#include <string>
 #include <utility>
 
 #include "metrics/snapshot_json.h"
 
 namespace cryptometrics::http {
 
-MetricsBodies::MetricsBodies(const metrics::Book& book) : book_{book} {}
+std::string pair_json(const metrics::Snapshot& snapshot, const metrics::Origin& origin,
+                      std::string_view instance) {
+  nlohmann::ordered_json json = metrics::snapshot_json(snapshot);
+  const auto known = [](std::int64_t number) {
+    return number < 0 ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(number);
+  };
+  const std::string_view owner = origin.from_store ? std::string_view{origin.owner} : instance;
+  json["source"] = {
+      {"read_from", origin.from_store ? "store" : "memory"},
+      {"instance", owner.empty() ? nlohmann::ordered_json(nullptr)
+                                 : nlohmann::ordered_json(std::string{owner})},
+      {"partition", known(origin.partition)},
+      {"offset", known(origin.offset)},
+  };
+  return json.dump();
+}
+
+MetricsBodies::MetricsBodies(const metrics::Book& book, std::string instance)
+    : book_{book}, instance_{std::move(instance)} {}
 
 const std::string* MetricsBodies::pair(std::string_view pair) {
   const std::uint64_t version = book_.version(pair);
   if (version == 0) return nullptr;
   const auto cached = pairs_.find(pair);
   if (cached != pairs_.end() && cached->second.version == version) return &cached->second.json;
-  Body fresh{version, metrics::snapshot_json(*book_.find(pair)).dump()};
+  Body fresh{version, pair_json(*book_.find(pair), *book_.origin(pair), instance_)};
   return &pairs_.insert_or_assign(std::string{pair}, std::move(fresh)).first->second.json;
 }
 

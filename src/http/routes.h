@@ -50,6 +50,8 @@ struct Sources {
   // The book's changes for /stream, on the same event loop; that route answers 503 when not
   // set.
   BookFeed* book_feed = nullptr;
+  // This instance's name, which /metrics/{pair} gives as the source of the metrics it computes.
+  std::string instance_id = {};
 };
 
 // The answer to GET /stream and /stream/{pair}: a header, then events for as long as the

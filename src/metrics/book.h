@@ -19,17 +19,27 @@ class Book {
  public:
   explicit Book(std::size_t sma_window);
 
-  // Folds `quote` into its pair's metrics (a pair seen first starts afresh).
-  const Snapshot& apply(const market::Quote& quote);
+  // Folds `quote`, read from `origin` (a partition and offset), into its pair's metrics (a pair
+  // seen first starts afresh); from then on the pair's metrics are computed here.
+  const Snapshot& apply(const market::Quote& quote, Origin origin = {});
 
-  // Replaces all state with what storage kept.
+  // Replaces all state with what storage kept. Each pair counts as read from the store until
+  // its next quote is applied.
   void restore(const std::vector<History>& histories);
 
-  // Drops the state of `pairs` (another instance keeps them now).
-  void forget(const std::vector<std::string>& pairs);
+  // The metrics of a pair another instance computes, as read from the store: they replace the
+  // pair's unless those are computed here (false then, and nothing changes). Nothing changes
+  // either when they equal those shown already.
+  bool observe(const Snapshot& snapshot, Origin origin);
+
+  // Stops computing `pairs` here (another instance does now): their metrics stay shown, as
+  // read from the store, until observe() brings them up to date.
+  void let_go(const std::vector<std::string>& pairs);
 
   // The latest metrics of a canonical pair name, or nullptr for a pair never seen.
   const Snapshot* find(std::string_view pair) const;
+  // Where they come from, or nullptr for a pair never seen.
+  const Origin* origin(std::string_view pair) const;
 
   // Every pair's latest metrics, ordered by pair.
   std::vector<Snapshot> all() const;
@@ -49,9 +59,11 @@ class Book {
   };
   std::vector<Change> changes_after(std::uint64_t after) const;
 
-  // Runs after every change with the new version(): after apply() with the pair's new
-  // metrics, after restore() and forget() with nullptr (every pair may have changed).
-  using Listener = std::function<void(std::uint64_t version, const Snapshot* snapshot)>;
+  // Runs after every change with the new version(): after apply() and observe() with the
+  // pair's new metrics and where they come from, after restore() and let_go() with nullptrs
+  // (every pair may have changed).
+  using Listener =
+      std::function<void(std::uint64_t version, const Snapshot* snapshot, const Origin* origin)>;
   // Replaces any earlier listener.
   void on_change(Listener listener) { listener_ = std::move(listener); }
 
@@ -61,6 +73,7 @@ class Book {
   struct Entry {
     PairMetrics metrics;
     std::uint64_t version;
+    Origin origin;
   };
 
   std::size_t sma_window_;

@@ -26,6 +26,19 @@ struct Snapshot {
   bool operator==(const Snapshot&) const = default;
 };
 
+// Where a pair's metrics come from: computed here from the quotes this instance reads, or read
+// from the store, where the instance that owns the pair's partition wrote them.
+struct Origin {
+  bool from_store = false;
+  std::string owner;  // the partition's owner, when read from the store; empty when not known
+  // Of the quote the metrics follow; -1 when not known (metrics read back from the store on
+  // start or take-over, until the pair's next quote).
+  std::int32_t partition = -1;
+  std::int64_t offset = -1;
+
+  bool operator==(const Origin&) const = default;
+};
+
 // What storage keeps of a pair, enough to continue its metrics after a restart.
 struct History {
   Snapshot latest;

@@ -19,6 +19,8 @@ constexpr std::chrono::seconds kFirstRetry{1};
 constexpr std::chrono::seconds kLongestRetry{30};
 // Often enough to follow a catch-up or an outage; a quiet service logs nothing.
 constexpr std::chrono::seconds kProgressPeriod{5};
+// What other instances computed is shown this much later at most, once they stored it.
+constexpr std::chrono::milliseconds kShowOthersPeriod{500};
 
 market::Timestamp now() {
   return std::chrono::time_point_cast<std::chrono::microseconds>(
@@ -76,6 +78,7 @@ Ingestor::Ingestor(boost::asio::io_context& io, const IngestorSettings& settings
       retry_timer_{io},
       retry_backoff_{kFirstRetry, kLongestRetry},
       progress_timer_{io},
+      show_others_timer_{io},
       consumer_{io, settings.kafka, *this} {}
 
 Ingestor::~Ingestor() = default;
@@ -83,6 +86,7 @@ Ingestor::~Ingestor() = default;
 void Ingestor::start() {
   boost::asio::co_spawn(io_, restore_then_join(), boost::asio::detached);
   boost::asio::co_spawn(io_, report_progress(), boost::asio::detached);
+  boost::asio::co_spawn(io_, show_others(), boost::asio::detached);
 }
 
 boost::asio::awaitable<void> Ingestor::restore_then_join() {
@@ -107,6 +111,7 @@ void Ingestor::stop(std::function<void()> done) {
   consumer_.pause_reading();
   retry_timer_.cancel();
   progress_timer_.cancel();
+  show_others_timer_.cancel();
   if (!writing_ && pending_messages() > 0) flush();
   if (!writing_) finish_stop();
 }
@@ -134,6 +139,7 @@ void Ingestor::on_revoked(std::vector<kafka::TopicPartition> partitions) {
     loading_.erase(partition);
     positions_.erase(partition);
   }
+  let_go({partitions.begin(), partitions.end()});
   // Pending messages of these partitions are stored all the same, under their claims: if their
   // new owner claimed them first, the store refuses them, and the new owner reads them again.
   if (!writing_ && pending_messages() > 0) flush();
@@ -174,7 +180,7 @@ boost::asio::awaitable<void> Ingestor::take_over() {
     const auto wait = retry_backoff_.next();
     spdlog::error("taking over {}: {}; retrying in {} ms", describe(loading_), failure,
                   wait.count());
-    if (!co_await retry_after(wait) || stopping_) co_return;
+    if (!co_await wait_on(retry_timer_, wait) || stopping_) co_return;
   }
 }
 
@@ -194,10 +200,11 @@ void Ingestor::taken_over(const storage::Takeover& takeover) {
   }
 }
 
-boost::asio::awaitable<bool> Ingestor::retry_after(std::chrono::milliseconds wait) {
-  retry_timer_.expires_after(wait);
+boost::asio::awaitable<bool> Ingestor::wait_on(boost::asio::steady_timer& timer,
+                                               std::chrono::milliseconds wait) {
+  timer.expires_after(wait);
   try {
-    co_await retry_timer_.async_wait(boost::asio::use_awaitable);
+    co_await timer.async_wait(boost::asio::use_awaitable);
   } catch (const boost::system::system_error&) {
     co_return false;  // cancelled: a stop
   }
@@ -261,7 +268,9 @@ void Ingestor::on_message(const kafka::Message& message) {
   auto decoded = market::decode_quote(message.payload, message.timestamp);
   if (auto* quote = std::get_if<market::Quote>(&decoded)) {
     check_keyed_by_pair(quote->pair, partition);
-    pending_.quotes.push_back({book_.apply(*quote), std::move(source)});
+    pending_.quotes.push_back(
+        {book_.apply(*quote, {.partition = message.partition, .offset = message.offset}),
+         std::move(source)});
     pending_bytes_ += kRowBytes;
     if (message.timestamp) latency_.record(now() - *message.timestamp);
     ++counters_.accepted;
@@ -404,7 +413,7 @@ boost::asio::awaitable<void> Ingestor::store(std::shared_ptr<const storage::Batc
     const auto wait = retry_backoff_.next();
     spdlog::error("storing {} messages failed: {}; retrying in {} ms, reading pauses once {} wait",
                   batch->messages(), failure, wait.count(), settings_.max_pending);
-    if (!co_await retry_after(wait)) {
+    if (!co_await wait_on(retry_timer_, wait)) {
       give_up(batch->messages(), failure);
       co_return;
     }
@@ -444,10 +453,6 @@ void Ingestor::fenced(const storage::Batch& batch, Positions offsets,
   }
   std::erase_if(pending_.quotes, [&](const auto& row) { return of_lost(row.source); });
   std::erase_if(pending_.rejections, [&](const auto& row) { return of_lost(row.source); });
-  std::vector<std::string> pairs;
-  for (const auto& [pair, partition] : pair_partitions_) {
-    if (partitions.contains(partition)) pairs.push_back(pair);
-  }
   for (const auto& partition : partitions) {
     fenced_.insert(partition);
     positions_.erase(partition);
@@ -455,13 +460,12 @@ void Ingestor::fenced(const storage::Batch& batch, Positions offsets,
     offsets.erase(partition);
     pending_offsets_.erase(partition);
   }
-  for (const auto& pair : pairs) pair_partitions_.erase(pair);
-  book_.forget(pairs);
+  const std::vector<std::string> pairs = let_go(partitions);
   const std::size_t dropped = batch.messages() - kept.messages();
   counters_.fenced += dropped;
   spdlog::error(
       "{}: instance {} no longer owns {}: {} messages of the batch are dropped, unstored and "
-      "uncommitted, for the new owner to store, and {} pairs forgotten ({})",
+      "uncommitted, for the new owner to store; {} pairs are shown as it stores them ({})",
       reason, settings_.instance_id, describe(partitions), dropped, pairs.size(),
       fmt::join(pairs, ", "));
   kept.offsets = to_rows(offsets);
@@ -488,13 +492,7 @@ void Ingestor::give_up(std::size_t messages, const std::string& error) {
 }
 
 boost::asio::awaitable<void> Ingestor::report_progress() {
-  for (;;) {
-    progress_timer_.expires_after(kProgressPeriod);
-    try {
-      co_await progress_timer_.async_wait(boost::asio::use_awaitable);
-    } catch (const boost::system::system_error&) {
-      co_return;  // cancelled: a stop
-    }
+  while (co_await wait_on(progress_timer_, kProgressPeriod)) {
     std::int64_t lag = 0;
     for (const auto& partition : consumer_.lag()) lag += partition.messages;
     const std::size_t spool_depth = storage_.status().spool_depth;
@@ -513,6 +511,55 @@ boost::asio::awaitable<void> Ingestor::report_progress() {
         pending_messages(), pending_bytes_ / 1024);
     logged_counters_ = counters_;
   }
+}
+
+boost::asio::awaitable<void> Ingestor::show_others() {
+  bool failing = false;
+  while (co_await wait_on(show_others_timer_, kShowOthersPeriod)) {
+    auto work = [topic = settings_.kafka.topic](storage::Storage& storage) {
+      return storage.latest_rows(topic);
+    };
+    std::vector<storage::LatestRow> rows;
+    try {
+      rows = co_await storage_.run(std::move(work));
+    } catch (const std::exception& error) {
+      if (!std::exchange(failing, true)) {
+        spdlog::warn("the pairs other instances read are not shown up to date until storage "
+                     "answers again: {}",
+                     error.what());
+      }
+      continue;
+    }
+    if (stopping_) co_return;
+    if (std::exchange(failing, false)) {
+      spdlog::info("the pairs other instances read are shown up to date again");
+    }
+    // Read while this instance may have taken some of their partitions since: those it
+    // computes itself.
+    for (const storage::LatestRow& latest : rows) {
+      const storage::Source& source = latest.row.source;
+      if (owns({source.topic, source.partition})) continue;
+      book_.observe(latest.row.metrics, {.from_store = true,
+                                         .owner = latest.owner,
+                                         .partition = source.partition,
+                                         .offset = source.offset});
+    }
+  }
+}
+
+std::vector<std::string> Ingestor::let_go(const std::set<kafka::TopicPartition>& partitions) {
+  std::vector<std::string> pairs;
+  for (const auto& [pair, partition] : pair_partitions_) {
+    if (partitions.contains(partition)) pairs.push_back(pair);
+  }
+  for (const auto& pair : pairs) pair_partitions_.erase(pair);
+  book_.let_go(pairs);
+  return pairs;
+}
+
+bool Ingestor::owns(const kafka::TopicPartition& partition) const {
+  return positions_.contains(partition) || loading_.contains(partition) ||
+         to_load_.contains(partition);
 }
 
 }  // namespace cryptometrics::pipeline

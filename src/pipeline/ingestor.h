@@ -139,8 +139,9 @@ class Ingestor final : private kafka::ConsumerHandler {
   // storage fails), then assigns them.
   boost::asio::awaitable<void> take_over();
   void taken_over(const storage::Takeover& takeover);
-  // Waits `wait` on retry_timer_; false when a stop cancelled the wait.
-  boost::asio::awaitable<bool> retry_after(std::chrono::milliseconds wait);
+  // Waits `wait` on `timer`; false when a stop cancelled the wait.
+  boost::asio::awaitable<bool> wait_on(boost::asio::steady_timer& timer,
+                                       std::chrono::milliseconds wait);
   // Where each assigned partition starts, from what storage holds.
   void assign(const std::vector<kafka::TopicPartition>& partitions,
               const std::vector<storage::PartitionOffset>& stored);
@@ -149,6 +150,14 @@ class Ingestor final : private kafka::ConsumerHandler {
   bool pending_full() const;
   // Every few seconds while anything moves: a line of figures in the log.
   boost::asio::awaitable<void> report_progress();
+  // Twice a second: the pairs of the partitions other instances read, as the store holds them,
+  // into the book, so that this instance answers for every pair.
+  boost::asio::awaitable<void> show_others();
+  // The pairs of `partitions`, which this instance no longer reads: shown from the store from
+  // now on. Returns them.
+  std::vector<std::string> let_go(const std::set<kafka::TopicPartition>& partitions);
+  // Whether `partition` is this instance's: assigned, being taken over, or read.
+  bool owns(const kafka::TopicPartition& partition) const;
 
   boost::asio::io_context& io_;
   IngestorSettings settings_;
@@ -187,6 +196,7 @@ class Ingestor final : private kafka::ConsumerHandler {
   IngestCounters counters_;
   IngestCounters logged_counters_;
   boost::asio::steady_timer progress_timer_;
+  boost::asio::steady_timer show_others_timer_;
   metrics::LatencyHistogram latency_;
 
   // Declared last, so destroyed first: destroying it leaves the group, which runs on_revoked,

@@ -50,6 +50,15 @@ struct Takeover {
   std::vector<PartitionOffset> offsets;  // of the topic's partitions, as load_offsets
 };
 
+// A pair's latest stored row, with the owner of its partition: what an instance shows of the
+// pairs that another instance computes.
+struct LatestRow {
+  QuoteRow row;
+  std::string owner;  // empty when no instance claimed the partition
+
+  bool operator==(const LatestRow&) const = default;
+};
+
 // Thrown by Storage::write when claims of the batch no longer stand: another instance claimed
 // those partitions since. Nothing of the batch is stored.
 class Fenced : public std::runtime_error {
@@ -93,6 +102,10 @@ class Storage {
                              std::string_view /*owner*/, std::size_t window) {
     return {{}, load_histories(window), load_offsets(topic)};
   }
+
+  // Every pair's latest row of `topic`, whichever instance wrote it. Stores that one process
+  // alone writes hold nothing that process does not know already: they return none.
+  virtual std::vector<LatestRow> latest_rows(std::string_view /*topic*/) { return {}; }
 
   virtual Status status() const = 0;
 

@@ -690,6 +690,49 @@ TEST_F(ScaleOut, JoinsAKillAStallAndLeavingsStoreEveryQuoteOnce) {
   finish(*a, simulator);
 }
 
+// Every instance answers for every pair: for those it reads, from its memory; for the others,
+// what their owners stored, read from PostgreSQL twice a second. Each answer says which instance
+// computed it, the partition and offset of the quote it follows, and where it was read.
+TEST_F(ScaleOut, EveryInstanceAnswersEveryPairAsItsOwnerComputedIt) {
+  testing::Simulator simulator{directory_, broker_.bootstrap_servers(), 300, {{"PAIRS", kPairs}}};
+  auto a = start("instance-a");
+  auto b = start("instance-b");
+  auto c = start("instance-c");
+  const std::vector<std::pair<std::string, Service*>> instances{
+      {"instance-a", a.get()}, {"instance-b", b.get()}, {"instance-c", c.get()}};
+  wait_for_spread({a.get(), b.get(), c.get()});
+  const std::int64_t delivered = simulator.stop();
+  const Expectation expectation =
+      expect_from_topic(broker_.bootstrap_servers(), delivered, kScaledPartitions);
+  std::map<std::string, MessageKey> last_of;  // each pair's last quote
+  for (const auto& [key, row] : expectation.rows) last_of[row.pair] = key;
+  std::map<std::int32_t, std::string> owner_of;
+  for (const auto& [name, service] : instances) {
+    const json partitions = json::parse(service->get("/readyz").body)["kafka"]["partitions"];
+    for (const auto& partition : partitions) {
+      const std::string text = partition.get<std::string>();  // crypto_prices[3]
+      owner_of[std::stoi(text.substr(text.find('[') + 1))] = name;
+    }
+  }
+  ASSERT_EQ(owner_of.size(), static_cast<std::size_t>(kScaledPartitions));
+
+  for (const auto& [name, service] : instances) service->wait_for_total(delivered, 60s);
+
+  for (const auto& [name, service] : instances) {
+    SCOPED_TRACE(name);
+    expect_served(*service, expectation);
+    for (const auto& [pair, key] : last_of) {
+      const json source = json::parse(service->get("/metrics/" + pair).body)["source"];
+      const std::string& owner = owner_of.at(key.first);
+      EXPECT_EQ(source["instance"], owner) << pair;
+      EXPECT_EQ(source["partition"], key.first) << pair;
+      EXPECT_EQ(source["offset"], key.second) << pair;
+      EXPECT_EQ(source["read_from"], owner == name ? "memory" : "store") << pair;
+    }
+  }
+  for (const auto& [name, service] : instances) EXPECT_EQ(service->stop(), 0) << name;
+}
+
 // Another instance's claim on a partition (as the group gives it one while this instance
 // stalls) ends this instance's writes to it at once, though Kafka still has it read the
 // partition: the batch in which it finds out is dropped for that partition, and the rest go on.

@@ -33,22 +33,47 @@ class MetricsBodiesTest : public ::testing::Test {
   }
 
   metrics::Book book_{5};
-  MetricsBodies bodies_{book_};
+  MetricsBodies bodies_{book_, "instance-a"};
 };
+
+// Each pair's metrics as the book holds them, and where they come from.
+std::string body_of(const metrics::Book& book, std::string_view pair) {
+  return pair_json(*book.find(pair), *book.origin(pair), "instance-a");
+}
 
 TEST_F(MetricsBodiesTest, BodiesAreTheSerializedMetrics) {
   auto pairs = nlohmann::ordered_json::array();
-  for (const metrics::Snapshot& snapshot : book_.all()) pairs.push_back(metrics::snapshot_json(snapshot));
+  for (const metrics::Snapshot& snapshot : book_.all()) {
+    pairs.push_back(nlohmann::ordered_json::parse(body_of(book_, snapshot.pair)));
+  }
 
-  EXPECT_EQ(*bodies_.pair("BTC-USD"), metrics::snapshot_json(*book_.find("BTC-USD")).dump());
+  EXPECT_EQ(*bodies_.pair("BTC-USD"), body_of(book_, "BTC-USD"));
   EXPECT_EQ(bodies_.all(), nlohmann::ordered_json({{"pairs", pairs}}).dump());
+}
+
+TEST(PairJson, SaysWhereTheMetricsComeFrom) {
+  metrics::Book book{5};
+  const metrics::Snapshot snapshot = book.apply(quote("BTC-USD", "46396.27", "46535.3"));
+  const auto source = [&snapshot](const metrics::Origin& origin) {
+    return nlohmann::ordered_json::parse(pair_json(snapshot, origin, "instance-a"))["source"].dump();
+  };
+
+  EXPECT_EQ(source({.partition = 3, .offset = 41}),
+            R"({"read_from":"memory","instance":"instance-a","partition":3,"offset":41})");
+  EXPECT_EQ(source({.from_store = true, .owner = "instance-b", .partition = 1, .offset = 7}),
+            R"({"read_from":"store","instance":"instance-b","partition":1,"offset":7})");
+  EXPECT_EQ(source({.from_store = true}),
+            R"({"read_from":"store","instance":null,"partition":null,"offset":null})");
+  auto metrics = nlohmann::ordered_json::parse(pair_json(snapshot, {}, "instance-a"));
+  metrics.erase("source");
+  EXPECT_EQ(metrics, metrics::snapshot_json(snapshot));
 }
 
 TEST_F(MetricsBodiesTest, PairNeverSeenHasNoBody) { EXPECT_EQ(bodies_.pair("XRP-USD"), nullptr); }
 
 TEST(MetricsBodies, AllOfAnEmptyBookListsNoPairs) {
   const metrics::Book book{5};
-  MetricsBodies bodies{book};
+  MetricsBodies bodies{book, "instance-a"};
 
   EXPECT_EQ(bodies.all(), R"({"pairs":[]})");
 }
@@ -66,7 +91,7 @@ TEST_F(MetricsBodiesTest, PairBodyChangesWithAQuoteOfThatPairOnly) {
   book_.apply(quote("BTC-USD", "46400.5", "46410.1"));
 
   EXPECT_NE(*bodies_.pair("BTC-USD"), btc);
-  EXPECT_EQ(*bodies_.pair("BTC-USD"), metrics::snapshot_json(*book_.find("BTC-USD")).dump());
+  EXPECT_EQ(*bodies_.pair("BTC-USD"), body_of(book_, "BTC-USD"));
 }
 
 TEST_F(MetricsBodiesTest, AllChangesWithAQuoteOfAnyPair) {
@@ -90,7 +115,8 @@ TEST_F(MetricsBodiesTest, BodiesFollowARestore) {
 
   book_.restore({restored});
 
-  const std::string btc_restored = metrics::snapshot_json(restored.latest).dump();
+  const std::string btc_restored = body_of(book_, "BTC-USD");
+  EXPECT_EQ(nlohmann::ordered_json::parse(btc_restored)["count"], 40);
   EXPECT_EQ(*bodies_.pair("BTC-USD"), btc_restored);
   EXPECT_EQ(bodies_.pair("ETH-USD"), nullptr);
   EXPECT_EQ(bodies_.all(), R"({"pairs":[)" + btc_restored + "]}");

@@ -58,7 +58,8 @@ class RoutesTest : public ::testing::Test {
  protected:
   RoutesTest() {
     book_.apply(quote("BTC-USD", "46396.27", "46535.3", kFirstQuoteTime));
-    book_.apply(quote("BTC-USD", "46400.5", "46410.1", kFirstQuoteTime + 1s));
+    book_.apply(quote("BTC-USD", "46400.5", "46410.1", kFirstQuoteTime + 1s),
+                {.partition = 2, .offset = 1041});
     book_.apply(quote("ETH-USD", "3000", "3001.5", kFirstQuoteTime));
     book_.apply(quote("ADA-USD", "0.5", "0.51", kFirstQuoteTime));
     for (const auto latency : {150us, 1000us, 1000us, 2500us}) latency_.record(latency);
@@ -79,17 +80,22 @@ class RoutesTest : public ::testing::Test {
   metrics::LatencyHistogram latency_;
   std::mutex readiness_mutex_;
   Readiness readiness_ = ready();
-  Router router_{{.book = book_, .latency = latency_, .readiness = [this] {
-                    const std::lock_guard lock{readiness_mutex_};
-                    return readiness_;
-                  }}};
+  Router router_{{.book = book_,
+                  .latency = latency_,
+                  .readiness =
+                      [this] {
+                        const std::lock_guard lock{readiness_mutex_};
+                        return readiness_;
+                      },
+                  .instance_id = "host-8080"}};
   std::optional<RunningServer> server_;
 };
 
 constexpr std::string_view kBtcUsdJson =
     R"({"pair":"BTC-USD","bid":"46400.5","ask":"46410.1","mid_price":"46405.3","spread":"9.6",)"
     R"("highest_bid":"46400.5","lowest_ask":"46410.1","max_spread":"139.03",)"
-    R"("moving_avg":"46435.5425","count":2,"timestamp":"2026-11-24T10:54:06.014566Z"})";
+    R"("moving_avg":"46435.5425","count":2,"timestamp":"2026-11-24T10:54:06.014566Z",)"
+    R"("source":{"read_from":"memory","instance":"host-8080","partition":2,"offset":1041}})";
 
 TEST_F(RoutesTest, PairMetricsAreExactJson) {
   const HttpResponse response = get("/metrics/BTC-USD");

@@ -43,8 +43,9 @@ Readiness ready() { return {.kafka_ready = true, .kafka_state = "assigned", .sto
 class StreamTest : public ::testing::Test {
  protected:
   void start(Limits limits = {}) {
-    book_.on_change([this](std::uint64_t version, const metrics::Snapshot* snapshot) {
-      feed_.changed(version, snapshot);
+    book_.on_change([this](std::uint64_t version, const metrics::Snapshot* snapshot,
+                           const metrics::Origin* origin) {
+      feed_.changed(version, snapshot, origin);
     });
     server_.emplace(io_, router_, limits);
   }

@@ -7,6 +7,7 @@
 #include <optional>
 #include <utility>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "quote_builder.h"
@@ -168,7 +169,7 @@ TEST(Book, ChangesAfterAVersionAreEachPairsLastInVersionOrder) {
 TEST(Book, ListenerHearsEveryApplyWithItsMetricsAndEveryRestore) {
   Book book{5};
   std::vector<std::pair<std::uint64_t, std::optional<std::int64_t>>> heard;
-  book.on_change([&](std::uint64_t version, const Snapshot* snapshot) {
+  book.on_change([&](std::uint64_t version, const Snapshot* snapshot, const Origin*) {
     heard.emplace_back(version, snapshot ? std::optional{snapshot->count} : std::nullopt);
   });
 
@@ -247,6 +248,93 @@ TEST(Book, RestoreContinuesExactlyAsAnUninterruptedRun) {
       EXPECT_EQ(after.all(), uninterrupted.all());
     }
   }
+}
+
+// The metrics right after a pair's first quote, as another instance would store them.
+Snapshot one_quote_metrics(std::string pair, std::string_view bid, std::string_view ask) {
+  Book book{2};
+  return book.apply(quote(std::move(pair), bid, ask));
+}
+
+TEST(Book, EachPairSaysWhereItsMetricsComeFrom) {
+  Book book{2};
+  book.restore({{one_quote_metrics("ETH-USD", "10", "11"), {decimal("10.5")}}});
+  book.apply(quote("BTC-USD", "100", "102", 1), {.partition = 3, .offset = 41});
+
+  EXPECT_EQ(*book.origin("BTC-USD"), (Origin{.partition = 3, .offset = 41}));
+  // Read back from the store: where its last quote came from is not known until the next one.
+  EXPECT_EQ(*book.origin("ETH-USD"), (Origin{.from_store = true}));
+  EXPECT_EQ(book.origin("LTC-USD"), nullptr);
+}
+
+TEST(Book, ObservedPairsAreShownAsReadFromTheStore) {
+  Book book{2};
+  std::vector<std::uint64_t> heard;
+  book.on_change([&heard](std::uint64_t version, const Snapshot*, const Origin*) {
+    heard.push_back(version);
+  });
+  const Snapshot eth = one_quote_metrics("ETH-USD", "10", "11");
+
+  EXPECT_TRUE(book.observe(eth, {.owner = "instance-b", .partition = 1, .offset = 7}));
+
+  EXPECT_EQ(*book.find("ETH-USD"), eth);
+  EXPECT_EQ(*book.origin("ETH-USD"),
+            (Origin{.from_store = true, .owner = "instance-b", .partition = 1, .offset = 7}));
+  EXPECT_EQ(heard, std::vector<std::uint64_t>{book.version()});
+}
+
+TEST(Book, ObservingWhatIsShownAlreadyChangesNothing) {
+  Book book{2};
+  const Snapshot eth = one_quote_metrics("ETH-USD", "10", "11");
+  book.observe(eth, {.owner = "instance-b", .partition = 1, .offset = 7});
+  const std::uint64_t version = book.version();
+
+  EXPECT_TRUE(book.observe(eth, {.owner = "instance-b", .partition = 1, .offset = 7}));
+  EXPECT_EQ(book.version(), version);
+
+  EXPECT_TRUE(book.observe(eth, {.owner = "instance-c", .partition = 1, .offset = 7}));
+  EXPECT_GT(book.version(), version);
+  EXPECT_EQ(book.origin("ETH-USD")->owner, "instance-c");
+}
+
+TEST(Book, ObservationsNeverReplaceMetricsComputedHere) {
+  Book book{2};
+  const Snapshot computed = book.apply(quote("ETH-USD", "12", "13", 1), {.partition = 1, .offset = 8});
+  const std::uint64_t version = book.version();
+
+  EXPECT_FALSE(book.observe(one_quote_metrics("ETH-USD", "10", "11"),
+                            {.owner = "instance-b", .partition = 1, .offset = 7}));
+
+  EXPECT_EQ(*book.find("ETH-USD"), computed);
+  EXPECT_FALSE(book.origin("ETH-USD")->from_store);
+  EXPECT_EQ(book.version(), version);
+}
+
+TEST(Book, AnObservedPairReadBackFromTheStoreOnStartCanBeObservedAgain) {
+  Book book{2};
+  book.restore({{one_quote_metrics("ETH-USD", "10", "11"), {decimal("10.5")}}});
+  const Snapshot newer = one_quote_metrics("ETH-USD", "20", "21");
+
+  EXPECT_TRUE(book.observe(newer, {.owner = "instance-b", .partition = 1, .offset = 9}));
+
+  EXPECT_EQ(*book.find("ETH-USD"), newer);
+}
+
+TEST(Book, PairsLetGoStayShownUntilObservedAnew) {
+  Book book{2};
+  const Snapshot computed = book.apply(quote("ETH-USD", "12", "13", 1), {.partition = 1, .offset = 8});
+  book.apply(quote("BTC-USD", "100", "102", 2), {.partition = 0, .offset = 3});
+  const std::uint64_t version = book.version();
+
+  book.let_go({"ETH-USD", "LTC-USD"});
+
+  EXPECT_EQ(*book.find("ETH-USD"), computed);
+  EXPECT_TRUE(book.origin("ETH-USD")->from_store);
+  EXPECT_FALSE(book.origin("BTC-USD")->from_store);
+  EXPECT_GT(book.version("ETH-USD"), version);
+  const Snapshot newer = one_quote_metrics("ETH-USD", "20", "21");
+  EXPECT_TRUE(book.observe(newer, {.owner = "instance-b", .partition = 1, .offset = 9}));
+  EXPECT_EQ(*book.find("ETH-USD"), newer);
 }
 
 }  // namespace

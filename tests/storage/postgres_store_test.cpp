@@ -499,6 +499,29 @@ TEST_F(PostgresStoreTest, ABatchUnderAClaimTakenSinceIsRefusedWhole) {
   EXPECT_EQ(stored_sources().size(), 4u);
 }
 
+// What every instance shows of the pairs that others compute: each pair's latest row of the
+// topic, with its partition's owner (none for a partition nobody claimed).
+TEST_F(PostgresStoreTest, LatestRowsAreEachPairsLastWithItsPartitionsOwner) {
+  const Takeover a = store_->take_over("crypto_prices", {0}, "instance-a", 5);
+  const auto other = make_store();
+  const Takeover b = other->take_over("crypto_prices", {1}, "instance-b", 5);
+  store_->write(Batch{{quote_row("BTC-USD", 0, 0), quote_row("BTC-USD", 1, 0)},
+                      {},
+                      {{"crypto_prices", 0, 2}},
+                      a.claims});
+  other->write(Batch{{quote_row("ETH-USD", 0, 1), quote_row("ETH-USD", 1, 1)},
+                     {},
+                     {{"crypto_prices", 1, 2}},
+                     b.claims});
+  store_->write(Batch{{quote_row("LTC-USD", 0, 2)}, {}, {{"crypto_prices", 2, 1}}, {}});
+  store_->write(Batch{{quote_row("XRP-USD", 0, 0, "other_topic")}, {}, {}, {}});
+
+  EXPECT_EQ(other->latest_rows("crypto_prices"),
+            (std::vector<LatestRow>{{quote_row("BTC-USD", 1, 0), "instance-a"},
+                                    {quote_row("ETH-USD", 1, 1), "instance-b"},
+                                    {quote_row("LTC-USD", 0, 2), ""}}));
+}
+
 // A claim that comes while an earlier owner's batch is being written waits for that batch, and
 // reads it: the new owner starts after it, not over it.
 TEST_F(PostgresStoreTest, AClaimWaitsForTheBatchInFlightAndReadsIt) {

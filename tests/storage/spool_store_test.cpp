@@ -144,6 +144,25 @@ TEST_F(SpoolingStoreTest, TakesOverWithoutClaimsWhilePostgresIsDown) {
   server_->start();
 }
 
+// The other instances' rows are all in PostgreSQL: while it is down, there is nothing newer to
+// show of their pairs, and the caller is told so rather than given nothing.
+TEST_F(SpoolingStoreTest, LatestRowsComeFromPostgresAndFailWhileItIsDown) {
+  const auto store = open_store();
+  const std::vector<QuoteRow> rows = quote_rows(0, 4, {"BTC-USD"});
+  store->write(batch_of(rows));
+
+  EXPECT_EQ(store->latest_rows("crypto_prices"), (std::vector<LatestRow>{{rows.back(), ""}}));
+
+  server_->stop(StopMode::immediate);
+  try {
+    store->latest_rows("crypto_prices");
+    ADD_FAILURE() << "latest rows read while PostgreSQL is down";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string{error.what()}.find("unavailable"), std::string::npos) << error.what();
+  }
+  server_->start();
+}
+
 TEST_F(SpoolingStoreTest, StoresInPostgresWhileItIsUp) {
   const auto store = open_store();
   const std::vector<QuoteRow> rows = quote_rows(0, 5);

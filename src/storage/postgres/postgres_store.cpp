@@ -36,8 +36,10 @@ constexpr const char* kConfigureSession =
 // then reads each pair's latest rows backwards through the same index. The pair is bounded by a
 // range rather than "=" on purpose: with "=", the planner may walk the primary key backwards
 // instead and filter, reading every newer row of other pairs (seconds for a pair last seen
-// millions of rows ago); ordered by (pair, id), only this index serves the query.
-constexpr const char* kSelectHistories =
+// millions of rows ago); ordered by (pair, id), only this index serves the query. Each pair's
+// latest row comes with its Kafka source, its partition's owner and the pair's last $1 mid
+// prices.
+constexpr const char* kSelectLatestRows =
     "WITH RECURSIVE pairs(pair) AS ("
     " SELECT min(pair) FROM crypto_metrics"
     " UNION ALL"
@@ -47,7 +49,8 @@ constexpr const char* kSelectHistories =
     " latest.highest_bid, latest.lowest_ask, latest.max_spread, latest.moving_avg,"
     " latest.quote_count,"
     " to_char(latest.\"timestamp\" AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
-    " recent.mid_prices"
+    " latest.kafka_topic, latest.kafka_partition, latest.kafka_offset, latest.kafka_life,"
+    " owners.owner, recent.mid_prices"
     " FROM pairs"
     " CROSS JOIN LATERAL (SELECT * FROM crypto_metrics c"
     "  WHERE c.pair >= pairs.pair AND c.pair <= pairs.pair"
@@ -56,6 +59,8 @@ constexpr const char* kSelectHistories =
     "  FROM (SELECT c.id, c.mid_price FROM crypto_metrics c"
     "   WHERE c.pair >= pairs.pair AND c.pair <= pairs.pair"
     "   ORDER BY c.pair DESC, c.id DESC LIMIT $1) w) recent"
+    " LEFT JOIN partition_owners owners ON owners.kafka_topic = latest.kafka_topic"
+    "  AND owners.kafka_partition = latest.kafka_partition"
     " WHERE pairs.pair IS NOT NULL"
     " ORDER BY latest.pair";
 
@@ -103,7 +108,7 @@ market::Timestamp timestamp_of(std::string_view text, std::string_view pair) {
                            std::string{text} + "', not an RFC 3339 time");
 }
 
-// The metrics columns as kSelectHistories and kSelectHistory select them, first.
+// The metrics columns as kSelectLatestRows and kSelectHistory select them, first.
 metrics::Snapshot snapshot_of(const pqxx::row& row) {
   metrics::Snapshot latest;
   latest.pair = row[0].c_str();
@@ -123,12 +128,12 @@ metrics::Snapshot snapshot_of(const pqxx::row& row) {
   return latest;
 }
 
-// Columns as kSelectHistories selects them.
+// Columns as kSelectLatestRows selects them.
 metrics::History history_of(const pqxx::row& row) {
   metrics::History history;
   history.latest = snapshot_of(row);
   const std::string& pair = history.latest.pair;
-  std::string_view mid_prices = row[11].is_null() ? std::string_view{} : row[11].c_str();
+  std::string_view mid_prices = row[16].is_null() ? std::string_view{} : row[16].c_str();
   while (!mid_prices.empty()) {
     const auto end = mid_prices.find(' ');
     history.recent_mid_prices.push_back(decimal_of(mid_prices.substr(0, end), "mid_price", pair));
@@ -137,8 +142,8 @@ metrics::History history_of(const pqxx::row& row) {
   return history;
 }
 
-// Columns as kSelectHistory selects them. Rows from before Kafka provenance was recorded (the
-// proof of concept's) have none: an empty topic, partition and offset -1.
+// Columns as kSelectHistory and kSelectLatestRows select them. Rows from before Kafka provenance
+// was recorded (the proof of concept's) have none: an empty topic, partition and offset -1.
 QuoteRow quote_row_of(const pqxx::row& row) {
   QuoteRow quote{snapshot_of(row), Source{"", -1, -1}};
   if (!row[11].is_null()) quote.source.topic = row[11].c_str();
@@ -151,7 +156,7 @@ QuoteRow quote_row_of(const pqxx::row& row) {
 // Every pair's history and every topic's offsets, as PostgresStore::State holds them.
 void read_state(pqxx::transaction_base& transaction, std::size_t window,
                 PostgresStore::State& state) {
-  for (const auto& row : transaction.exec_params(kSelectHistories, window)) {
+  for (const auto& row : transaction.exec_params(kSelectLatestRows, window)) {
     state.histories.push_back(history_of(row));
   }
   for (const auto& row : transaction.exec(kSelectAllOffsets)) {
@@ -222,7 +227,7 @@ std::vector<metrics::History> PostgresStore::load_histories(std::size_t window) 
   std::vector<metrics::History> histories;
   attempt("loading histories", [&histories, window](Session& session) {
     pqxx::read_transaction transaction{session.connection, "load histories"};
-    for (const auto& row : transaction.exec_params(kSelectHistories, window)) {
+    for (const auto& row : transaction.exec_params(kSelectLatestRows, window)) {
       histories.push_back(history_of(row));
     }
   });
@@ -239,6 +244,18 @@ std::vector<QuoteRow> PostgresStore::history(const std::string& pair, std::size_
     pqxx::read_transaction transaction{session.connection, "read history"};
     for (const auto& row : transaction.exec_params(kSelectHistory, pair, from, most)) {
       rows.push_back(quote_row_of(row));
+    }
+  });
+  return rows;
+}
+
+std::vector<LatestRow> PostgresStore::latest_rows(std::string_view topic) {
+  std::vector<LatestRow> rows;
+  attempt("reading every pair's latest row", [&](Session& session) {
+    pqxx::read_transaction transaction{session.connection, "read latest rows"};
+    for (const auto& row : transaction.exec_params(kSelectLatestRows, 0)) {
+      LatestRow latest{quote_row_of(row), row[15].is_null() ? "" : row[15].c_str()};
+      if (latest.row.source.topic == topic) rows.push_back(std::move(latest));
     }
   });
   return rows;

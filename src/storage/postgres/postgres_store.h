@@ -42,6 +42,7 @@ class PostgresStore final : public Storage {
   std::vector<QuoteRow> history(const std::string& pair, std::size_t limit,
                                 std::optional<market::Timestamp> since) override;
   std::vector<PartitionOffset> load_offsets(std::string_view topic) override;
+  std::vector<LatestRow> latest_rows(std::string_view topic) override;
   Takeover take_over(std::string_view topic, const std::vector<std::int32_t>& partitions,
                      std::string_view owner, std::size_t window) override;
   Status status() const override;

@@ -135,6 +135,20 @@ std::vector<QuoteRow> SpoolingStore::history(const std::string& pair, std::size_
                            " is partly in PostgreSQL, unavailable: " + last_error_);
 }
 
+// Rows still in the spool are this instance's own; those of the other instances are all in
+// PostgreSQL.
+std::vector<LatestRow> SpoolingStore::latest_rows(std::string_view topic) {
+  if (postgres_up_) {
+    try {
+      return postgres_.latest_rows(topic);
+    } catch (const postgres::Unavailable& error) {
+      mark_down(error);
+    }
+  }
+  throw std::runtime_error("the pairs of other instances are in PostgreSQL, unavailable: " +
+                           last_error_);
+}
+
 // The checkpoint's offsets change only with its histories (load_histories, and batches
 // committed), so that it stays one snapshot; PostgreSQL's own answer goes straight to the caller.
 std::vector<PartitionOffset> SpoolingStore::load_offsets(std::string_view topic) {
