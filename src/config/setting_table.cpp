@@ -247,7 +247,8 @@ constexpr std::array settings_table = {
     SettingSpec{"INSTANCE_ID", "--instance-id", "", SettingGroup::kafka,
                 "This instance's name in the consumer group (Kafka's static membership: a "
                 "restarted instance takes its partitions back at once) and in PostgreSQL, where "
-                "it claims its partitions. Each instance needs its own. Unset: "
+                "it claims its partitions. Each instance needs its own: a second one started "
+                "under a name in use with the same PostgreSQL stops with code 2. Unset: "
                 "<host name>-<HTTP_PORT>",
                 false, apply_instance_id},
     SettingSpec{"KAFKA_SESSION_TIMEOUT_MS", "--kafka-session-timeout-ms", "10000",

@@ -501,6 +501,26 @@ TEST_F(PostgresFaults, AWrongPasswordAtStartStopsWithCode2NamingTheSettings) {
       << service.stderr_text();
 }
 
+// Two running instances under one name would claim partitions as one: the second stops, naming
+// the setting, once it waited long enough for a killed predecessor's session to end.
+TEST_F(PostgresFaults, ASecondInstanceOfTheSameNameStopsWithCode2NamingTheSetting) {
+  auto settings = environment();
+  settings["INSTANCE_ID"] = "desk-1";
+  Service first{directory_, settings};
+  testing::TempDir other_directory;
+
+  testing::Process second{testing::crypto_metrics_binary(), {},
+                          testing::isolated(other_directory, 8080, settings),
+                          other_directory.path()};
+
+  EXPECT_EQ(second.wait(60s), 2) << second.stderr_text();
+  EXPECT_NE(second.stderr_text().find("INSTANCE_ID"), std::string::npos) << second.stderr_text();
+  EXPECT_NE(second.stderr_text().find("instance name desk-1 is held by"), std::string::npos)
+      << second.stderr_text();
+  EXPECT_EQ(first.get("/healthz").status, 200u);
+  EXPECT_EQ(first.stop(), 0);
+}
+
 // The password changed under a running service: nothing is lost (the rows wait in the spool),
 // but the log says so every time it tries, and /readyz says why, until it is fixed.
 TEST_F(PostgresFaults, APasswordThatStopsWorkingMidRunSpoolsSaysWhyAndDrainsOnceFixed) {

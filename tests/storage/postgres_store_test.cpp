@@ -499,6 +499,43 @@ TEST_F(PostgresStoreTest, ABatchUnderAClaimTakenSinceIsRefusedWhole) {
   EXPECT_EQ(stored_sources().size(), 4u);
 }
 
+// Two running processes under one INSTANCE_ID would claim partitions as one: the second is
+// refused, naming the session that holds the name, until the first one's session ends.
+TEST_F(PostgresStoreTest, ASecondStoreOfTheSameInstanceIsRefusedUntilTheFirstOneEnds) {
+  auto first = std::make_unique<PostgresStore>(server_->connection_string(), "test database",
+                                               "desk-1");
+  first->connect();
+  PostgresStore second{server_->connection_string(), "test database", "desk-1"};
+  PostgresStore other{server_->connection_string(), "test database", "desk-2"};
+
+  try {
+    second.connect();
+    ADD_FAILURE() << "two stores hold one instance name";
+  } catch (const Refused& refused) {
+    EXPECT_EQ(refused.refusal(), Refusal::instance_in_use);
+    EXPECT_NE(std::string{refused.what()}.find("instance name desk-1 is held by the session of "
+                                                "PostgreSQL process "),
+              std::string::npos)
+        << refused.what();
+  }
+  EXPECT_NO_THROW(other.connect());
+
+  // Its session ends a moment after the connection closed.
+  first.reset();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
+  for (;;) {
+    try {
+      second.connect();
+      break;
+    } catch (const Refused&) {
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the name was never let go";
+      std::this_thread::sleep_for(std::chrono::milliseconds{50});
+    }
+  }
+  second.write(Batch{{quote_row("BTC-USD", 0)}, {}, {}});
+  EXPECT_EQ(stored_sources().size(), 1u);
+}
+
 // What every instance shows of the pairs that others compute: each pair's latest row of the
 // topic, with its partition's owner (none for a partition nobody claimed).
 TEST_F(PostgresStoreTest, LatestRowsAreEachPairsLastWithItsPartitionsOwner) {

@@ -29,8 +29,12 @@ namespace {
 // middle of a batch (SIGSTOP, a frozen VM) holds its claims' row locks, and the partitions' new
 // owner cannot claim them until the server ends that session: after 10 s idle in its
 // transaction, or the statement's 60 s.
+// From PostgreSQL 14 on, a session whose client is gone ends within a second even while it waits
+// inside a statement (for a lock), which releases the instance's name (see PostgresStore).
 constexpr const char* kConfigureSession =
-    "SET statement_timeout = '60s'; SET idle_in_transaction_session_timeout = '10s'";
+    "SET statement_timeout = '60s'; SET idle_in_transaction_session_timeout = '10s';"
+    " SELECT set_config('client_connection_check_interval', '1s', false)"
+    " WHERE current_setting('server_version_num')::integer >= 140000";
 
 // Hops from one pair to the next through the (pair, id) index instead of scanning every row,
 // then reads each pair's latest rows backwards through the same index. The pair is bounded by a
@@ -90,6 +94,32 @@ constexpr const char* kClaim =
     " ON CONFLICT (kafka_topic, kafka_partition) DO UPDATE"
     " SET owner = EXCLUDED.owner, epoch = partition_owners.epoch + 1, claimed_at = now()"
     " RETURNING kafka_partition, epoch";
+
+// The advisory lock that stands for an instance's name: a key of the service's own, and the name's
+// hash (two names with one hash only share a lock, refusing the second one's start).
+constexpr const char* kLockInstanceName =
+    "SELECT pg_try_advisory_lock(hashtext('crypto-metrics INSTANCE_ID'), hashtext($1))";
+constexpr const char* kInstanceNameHolder =
+    "SELECT activity.pid, coalesce(host(activity.client_addr), 'a local socket'),"
+    " to_char(activity.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+    " FROM pg_locks locks JOIN pg_stat_activity activity ON activity.pid = locks.pid"
+    " WHERE locks.locktype = 'advisory' AND locks.granted AND locks.objsubid = 2"
+    " AND locks.classid = hashtext('crypto-metrics INSTANCE_ID')::oid"
+    " AND locks.objid = hashtext($1)::oid";
+
+// Holds `instance` for as long as the session lasts, or throws Refused naming the session that
+// holds it.
+void hold_instance_name(pqxx::transaction_base& session, const std::string& instance) {
+  if (session.exec_params1(kLockInstanceName, instance)[0].as<bool>()) return;
+  std::string holder = "another session";
+  for (const auto& row : session.exec_params(kInstanceNameHolder, instance)) {
+    holder = std::string{"the session of PostgreSQL process "} + row[0].c_str() + ", from " +
+             row[1].c_str() + " since " + row[2].c_str();
+  }
+  throw Refused{Refusal::instance_in_use,
+                "instance name " + instance + " is held by " + holder +
+                    ": another running instance writes to this database under the same name"};
+}
 
 market::Decimal decimal_of(std::string_view text, std::string_view column, std::string_view pair) {
   const auto parsed = market::Decimal::parse(text);
@@ -168,17 +198,22 @@ void read_state(pqxx::transaction_base& transaction, std::size_t window,
 }  // namespace
 
 struct PostgresStore::Session {
-  explicit Session(const std::string& connection_string) : connection{connection_string} {
+  Session(const std::string& connection_string, const std::string& instance)
+      : connection{connection_string} {
     pqxx::nontransaction setup{connection, "set up session"};
-    setup.exec0(kConfigureSession);
+    setup.exec(kConfigureSession);
+    if (!instance.empty()) hold_instance_name(setup, instance);
     create_staging_tables(setup);
   }
 
   pqxx::connection connection;
 };
 
-PostgresStore::PostgresStore(std::string connection_string, std::string description)
-    : connection_string_{std::move(connection_string)}, description_{std::move(description)} {}
+PostgresStore::PostgresStore(std::string connection_string, std::string description,
+                             std::string instance)
+    : connection_string_{std::move(connection_string)},
+      description_{std::move(description)},
+      instance_{std::move(instance)} {}
 
 PostgresStore::~PostgresStore() = default;
 
@@ -337,7 +372,8 @@ void PostgresStore::attempt(std::string_view what, const std::function<void(Sess
   try {
     if (!session_) {
       // Read by libpq before connecting: what it cannot read is refused without being quoted.
-      session_ = std::make_unique<Session>(with_connection_defaults(connection_string_));
+      session_ =
+          std::make_unique<Session>(with_connection_defaults(connection_string_), instance_);
     }
     if (!migrated_) {
       doing = "applying migrations";
@@ -354,6 +390,11 @@ void PostgresStore::attempt(std::string_view what, const std::function<void(Sess
     // PostgreSQL works: this instance lost partitions, which its caller sorts out.
     last_error_.clear();
     throw;
+  } catch (const Refused& refused) {
+    // The instance's name is held by another: this connection, without it, is not used.
+    session_.reset();
+    last_error_ = "PostgreSQL " + description_ + ": " + std::string{doing} + ": " + refused.what();
+    throw Refused{refused.refusal(), last_error_};
   } catch (const std::exception& error) {
     // Without a session there is no connection to judge by: the error's type says it all.
     const bool connection_open = session_ == nullptr || session_->connection.is_open();

@@ -22,8 +22,12 @@ class PostgresStore final : public Storage {
  public:
   // `connection_string` is libpq's (key=value or URI) and holds the password: it is never logged
   // nor put in an error. `description` ("postgres@db:5432/crypto_metrics") stands for it there.
-  // Does not connect.
-  PostgresStore(std::string connection_string, std::string description);
+  // Does not connect. Each session holds `instance` (INSTANCE_ID) as a PostgreSQL advisory lock
+  // for as long as it lasts, unless it is empty: a second process of that name connected to the
+  // same database is Refused (instance_in_use) until the first one's session ends, which its
+  // end ends, killed or not.
+  PostgresStore(std::string connection_string, std::string description,
+                std::string instance = {});
   ~PostgresStore() override;
 
   PostgresStore(const PostgresStore&) = delete;
@@ -76,6 +80,7 @@ class PostgresStore final : public Storage {
 
   std::string connection_string_;
   std::string description_;
+  std::string instance_;
   std::unique_ptr<Session> session_;
   bool migrated_ = false;
   std::string last_error_;

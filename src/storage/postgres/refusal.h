@@ -13,6 +13,7 @@ enum class Refusal {
   authentication,  // SQLSTATE class 28: wrong password, unknown role, no pg_hba.conf entry
   database,        // class 3D: no such database
   permission,      // 42501: the role lacks a privilege (connecting, creating or writing tables)
+  instance_in_use,  // another running instance writes to this database under the same name
 };
 
 // PostgreSQL answers, and refuses in the sense above.

@@ -24,10 +24,11 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }  // namespace
 
 SpoolingStore::SpoolingStore(std::string connection_string, std::string description,
-                             std::filesystem::path spool_path, Pacing pacing)
+                             std::filesystem::path spool_path, Pacing pacing,
+                             std::string instance)
     : pacing_{pacing},
       spool_path_{std::move(spool_path)},
-      postgres_{std::move(connection_string), std::move(description)},
+      postgres_{std::move(connection_string), std::move(description), std::move(instance)},
       spool_{spool_path_},
       backoff_{pacing.first_retry, pacing.longest_retry},
       spool_depth_{spool_.depth()} {

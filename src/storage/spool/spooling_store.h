@@ -40,8 +40,9 @@ class SpoolingStore final : public Storage {
   // batch, and says so in the log. Throws when the spool cannot be opened, postgres::Refused when
   // PostgreSQL refuses this service (authentication, database, permission), and other
   // exceptions when it answers but refuses the migrations or the settings are malformed.
+  // `instance` is this instance's name, held in PostgreSQL (see PostgresStore).
   SpoolingStore(std::string connection_string, std::string description,
-                std::filesystem::path spool_path, Pacing pacing = {});
+                std::filesystem::path spool_path, Pacing pacing = {}, std::string instance = {});
   ~SpoolingStore() override;
 
   SpoolingStore(const SpoolingStore&) = delete;
