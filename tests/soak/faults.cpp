@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <pqxx/pqxx>
 #include <string>
@@ -20,11 +21,11 @@ constexpr std::size_t kBallastChunk = 1024 * 1024;
 }  // namespace
 
 Faults::Faults(testing::PostgresServer& postgres, testing::KafkaDev& broker,
-               const testing::SmallDisk& spool_disk, ServiceRuns& service, Journal& journal)
+               const testing::SmallDisk& spool_disk, Fleet& fleet, Journal& journal)
     : postgres_{postgres},
       broker_{broker},
       spool_disk_{spool_disk},
-      service_{service},
+      fleet_{fleet},
       journal_{journal} {}
 
 void Faults::inject(const Fault& fault) {
@@ -33,10 +34,17 @@ void Faults::inject(const Fault& fault) {
     case FaultKind::kill9:
     case FaultKind::sigterm:
     case FaultKind::double_sigterm:
-    case FaultKind::new_window: restart(fault); break;
+      restart(fault);
+      break;
+    case FaultKind::new_window:
+      fleet_.restart_with(fault.window);
+      break;
+    case FaultKind::stall:
+      stall(fault);
+      break;
     case FaultKind::postgres_stop:
       postgres_.stop(fault.stop_mode);
-      service_.watch(fault.duration);
+      fleet_.watch(fault.duration);
       postgres_.start();
       break;
     case FaultKind::postgres_slow:
@@ -44,25 +52,39 @@ void Faults::inject(const Fault& fault) {
       break;
     case FaultKind::broker_down:
       broker_.set_down();
-      service_.watch(fault.duration);
+      fleet_.watch(fault.duration);
       broker_.set_up();
       break;
     case FaultKind::spool_disk_full:
       fill_spool_disk(fault.duration);
       break;
     case FaultKind::http_abuse:
-      abuse_http(fault.duration);
+      abuse_http(fault);
       break;
   }
 }
 
+ServiceRuns& Faults::target(const Fault& fault) {
+  return fleet_.instance(std::max(fault.instance, 0));
+}
+
 void Faults::restart(const Fault& fault) {
+  ServiceRuns& instance = target(fault);
   if (fault.kind == FaultKind::kill9) {
-    service_.kill();
+    instance.kill();
   } else {
-    service_.terminate(fault.kind == FaultKind::double_sigterm ? 2 : 1);
+    instance.terminate(fault.kind == FaultKind::double_sigterm ? 2 : 1);
   }
-  service_.start(fault.kind == FaultKind::new_window ? fault.window : service_.window());
+  instance.start(instance.window());
+}
+
+// Past the session timeout the group gives its partitions to the others while it still holds
+// them, unaware, with a batch perhaps in flight: the zombie the fence in PostgreSQL stops.
+void Faults::stall(const Fault& fault) {
+  ServiceRuns& instance = target(fault);
+  instance.pause();
+  fleet_.watch(fault.duration);
+  instance.resume();
 }
 
 // Every write of the service's waits for the lock: a database that answers, only too late.
@@ -70,7 +92,7 @@ void Faults::make_postgres_slow(std::chrono::seconds duration) {
   pqxx::connection connection{postgres_.connection_string()};
   pqxx::work transaction{connection};
   transaction.exec0("LOCK TABLE crypto_metrics IN ACCESS EXCLUSIVE MODE");
-  service_.watch(duration);
+  fleet_.watch(duration);
   transaction.abort();
 }
 
@@ -89,15 +111,16 @@ void Faults::fill_spool_disk(std::chrono::seconds duration) {
   }
   ::close(file);
   journal_.say("spool disk full after " + std::to_string(written / 1024) + " KiB of ballast");
-  service_.watch(duration);
+  fleet_.watch(duration);
   std::filesystem::remove(ballast);
   postgres_.start();
 }
 
-void Faults::abuse_http(std::chrono::seconds duration) {
+void Faults::abuse_http(const Fault& fault) {
+  const unsigned short port = target(fault).port();
   try {
-    const StalledStreams streams{service_.port(), kStalledStreams};
-    const AbuseOutcome outcome = send_abusive_requests(service_.port(), kAbusiveRequests);
+    const StalledStreams streams{port, kStalledStreams};
+    const AbuseOutcome outcome = send_abusive_requests(port, kAbusiveRequests);
     journal_.say(std::to_string(outcome.sent) + " abusive requests, " +
                  std::to_string(outcome.answered) + " answered, " +
                  std::to_string(outcome.server_errors.size()) + " with 500; " +
@@ -105,7 +128,7 @@ void Faults::abuse_http(std::chrono::seconds duration) {
     for (const std::string& error : outcome.server_errors) {
       journal_.fail("an abusive request was answered 500: " + error);
     }
-    service_.watch(duration);
+    fleet_.watch(fault.duration);
   } catch (const std::exception& error) {
     journal_.fail(std::string{"event streams could not be opened: "} + error.what());
   }

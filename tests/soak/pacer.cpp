@@ -9,7 +9,6 @@
 #include <string_view>
 
 #include "soak/client_config.h"
-#include "support/http_client.h"
 
 namespace cryptometrics::soak {
 namespace {
@@ -60,9 +59,9 @@ std::string_view description(Limit limit) {
 
 }  // namespace
 
-Pacer::Pacer(const std::string& bootstrap_servers, unsigned short port, const SentLog& log,
+Pacer::Pacer(const std::string& bootstrap_servers, const Fleet& fleet, const SentLog& log,
              Producer& producer, Journal& journal)
-    : port_{port}, log_{log}, producer_{producer}, journal_{journal} {
+    : fleet_{fleet}, log_{log}, producer_{producer}, journal_{journal} {
   // A member of the service's group only to read its committed offsets: it never subscribes,
   // so it never joins, and never commits.
   rd_kafka_conf_t* conf = quiet_client_config({{"bootstrap.servers", bootstrap_servers},
@@ -117,20 +116,12 @@ std::optional<std::uint64_t> Pacer::backlog_bytes() {
   return largest;
 }
 
-bool Pacer::service_ready() const {
-  try {
-    return testing::http_request("GET", "127.0.0.1", port_, "/readyz").status == 200;
-  } catch (const std::exception&) {
-    return false;  // not serving: killed, or starting
-  }
-}
-
 void Pacer::run() {
   std::optional<Limit> previous;
   std::unique_lock lock{mutex_};
   while (!stopping_) {
     lock.unlock();
-    const bool ready = service_ready();
+    const bool ready = fleet_.ready();
     const std::optional<std::uint64_t> backlog = backlog_bytes();
     const Limit limit = decide(ready, backlog, previous);
     producer_.limit(limit == Limit::full ? kFullRate : limit == Limit::paused ? 0 : kSlowRate,

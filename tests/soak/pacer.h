@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "soak/fleet.h"
 #include "soak/journal.h"
 #include "soak/producer.h"
 #include "soak/sent_log.h"
@@ -20,12 +21,13 @@ namespace cryptometrics::soak {
 // kafka-dev holds about 5 MiB per partition and drops the oldest beyond that, which would lose
 // messages before the service could read them and prove nothing about the service. Every
 // 250 ms it reads the consumer group's committed offsets (committed only once rows are durable,
-// so behind what the service has read: the safe side) and /readyz, and limits the producer:
-// full rate while the service is ready and little waits; 1,500/s while it is not ready (killed,
-// starting, its spool full, the broker down) or 2 MiB wait in a partition; nothing from 3.5 MiB.
+// so behind what the service has read: the safe side) and every instance's /readyz, and limits
+// the producer: full rate while every instance is ready and little waits; 1,500/s while one is
+// not ready (killed, paused, starting, its spool full, the broker down) or 2 MiB wait in a
+// partition; nothing from 3.5 MiB.
 class Pacer {
  public:
-  Pacer(const std::string& bootstrap_servers, unsigned short port, const SentLog& log,
+  Pacer(const std::string& bootstrap_servers, const Fleet& fleet, const SentLog& log,
         Producer& producer, Journal& journal);
   ~Pacer();
 
@@ -43,9 +45,8 @@ class Pacer {
   void run();
   // Bytes waiting in the partition that holds the most, nullopt when the broker did not say.
   std::optional<std::uint64_t> backlog_bytes();
-  bool service_ready() const;
 
-  const unsigned short port_;
+  const Fleet& fleet_;
   const SentLog& log_;
   Producer& producer_;
   Journal& journal_;

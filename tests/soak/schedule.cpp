@@ -21,6 +21,14 @@ int uniform(std::mt19937_64& random, int lowest, int highest) {
   return std::uniform_int_distribution<int>{lowest, highest}(random);
 }
 
+// The faults that befall one instance; the others befall the parts all instances share, or
+// (a new SMA_WINDOW) every instance.
+bool done_to_one_instance(FaultKind kind) {
+  return kind == FaultKind::kill9 || kind == FaultKind::sigterm ||
+         kind == FaultKind::double_sigterm || kind == FaultKind::http_abuse ||
+         kind == FaultKind::stall;
+}
+
 }  // namespace
 
 std::mt19937_64 random_stream(std::uint64_t seed, Stream stream) {
@@ -49,19 +57,23 @@ std::string_view name_of(FaultKind kind) {
       return "http-abuse";
     case FaultKind::new_window:
       return "sma-window";
+    case FaultKind::stall:
+      return "stall";
   }
   return "unknown";
 }
 
 std::string Fault::description() const {
   const std::string lasting = " for " + std::to_string(duration.count()) + " s";
+  const std::string target =
+      instance < 0 ? "service" : "instance-" + std::to_string(instance + 1);
   switch (kind) {
     case FaultKind::kill9:
-      return "service killed (SIGKILL), restarted";
+      return target + " killed (SIGKILL), restarted";
     case FaultKind::sigterm:
-      return "service stopped (SIGTERM), restarted";
+      return target + " stopped (SIGTERM), restarted";
     case FaultKind::double_sigterm:
-      return "service stopped (two SIGTERMs 10 ms apart), restarted";
+      return target + " stopped (two SIGTERMs 10 ms apart), restarted";
     case FaultKind::postgres_stop:
       return std::string{"postgres stopped ("} +
              (stop_mode == testing::PostgresServer::StopMode::immediate ? "immediate" : "fast") +
@@ -73,16 +85,21 @@ std::string Fault::description() const {
     case FaultKind::spool_disk_full:
       return "postgres stopped and the spool's disk full" + lasting;
     case FaultKind::http_abuse:
-      return "abusive HTTP requests, event streams that never read, held" + lasting;
+      return "abusive HTTP requests to " + target + ", event streams that never read, held" +
+             lasting;
     case FaultKind::new_window:
-      return "service stopped (SIGTERM), restarted with SMA_WINDOW " + std::to_string(window);
+      return "every instance stopped (SIGTERM), restarted with SMA_WINDOW " +
+             std::to_string(window);
+    case FaultKind::stall:
+      return target + " paused (SIGSTOP)" + lasting + ", then continued (SIGCONT)";
   }
   return "unknown fault";
 }
 
-Schedule::Schedule(std::uint64_t seed, std::chrono::seconds longest_fault)
+Schedule::Schedule(std::uint64_t seed, std::chrono::seconds longest_fault, int instances)
     : random_{random_stream(seed, Stream::faults)},
       longest_fault_{longest_fault},
+      instances_{instances},
       first_window_{static_cast<std::size_t>(uniform(random_, 1, kLongestWindow))},
       window_{first_window_} {}
 
@@ -113,6 +130,10 @@ Fault Schedule::next_fault() {
     case FaultKind::http_abuse:
       fault.duration = duration(1, 10);
       break;
+    case FaultKind::stall:
+      // The soak's session timeout is 6 s: most stalls outlast it, some do not.
+      fault.duration = duration(2, 20);
+      break;
     case FaultKind::new_window: {
       // Another window than the one in force, so that every such restart changes it.
       std::size_t window = window_;
@@ -125,6 +146,9 @@ Fault Schedule::next_fault() {
     case FaultKind::sigterm:
     case FaultKind::double_sigterm:
       break;
+  }
+  if (instances_ > 1 && done_to_one_instance(fault.kind)) {
+    fault.instance = uniform(random_, 0, instances_ - 1);
   }
   return fault;
 }

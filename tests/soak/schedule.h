@@ -26,12 +26,14 @@ enum class FaultKind {
   broker_down,      // kafka-dev's broker down, then up
   spool_disk_full,  // PostgreSQL stopped and the spool's disk filled, then both undone
   http_abuse,       // malformed and hostile requests, and event streams that never read
-  new_window,       // SIGTERM, then a restart with another SMA_WINDOW
+  new_window,       // SIGTERM to every instance, then restarts with another SMA_WINDOW
+  stall,            // SIGSTOP, often past the group's session timeout, then SIGCONT
 };
 inline constexpr std::array kFaultKinds = {
     FaultKind::kill9,           FaultKind::sigterm,       FaultKind::double_sigterm,
     FaultKind::postgres_stop,   FaultKind::postgres_slow, FaultKind::broker_down,
-    FaultKind::spool_disk_full, FaultKind::http_abuse,    FaultKind::new_window};
+    FaultKind::spool_disk_full, FaultKind::http_abuse,    FaultKind::new_window,
+    FaultKind::stall};
 
 // "kill9", "sigterm", ...: the names in the soak's last line.
 std::string_view name_of(FaultKind kind);
@@ -42,15 +44,19 @@ struct Fault {
   std::chrono::seconds duration{0};  // for the kinds that last
   testing::PostgresServer::StopMode stop_mode = testing::PostgresServer::StopMode::fast;
   std::size_t window = 0;  // new_window: the new SMA_WINDOW
+  // The instance a kill, stop, stall or HTTP abuse is done to, counted from 0; -1 when the soak
+  // runs one instance.
+  int instance = -1;
 
-  // "postgres stopped (immediate) for 7 s"
+  // "postgres stopped (immediate) for 7 s", "instance-2 paused (SIGSTOP) for 9 s"
   std::string description() const;
 };
 
-// The faults, the pauses between them and the service's SMA_WINDOW, all from the seed alone.
+// The faults, the pauses between them and the service's SMA_WINDOW, all from the seed and the
+// number of instances alone.
 class Schedule {
  public:
-  Schedule(std::uint64_t seed, std::chrono::seconds longest_fault);
+  Schedule(std::uint64_t seed, std::chrono::seconds longest_fault, int instances);
 
   // The SMA_WINDOW of the first run.
   std::size_t first_window() const { return first_window_; }
@@ -63,6 +69,7 @@ class Schedule {
 
   std::mt19937_64 random_;
   std::chrono::seconds longest_fault_;
+  int instances_;
   std::size_t first_window_;
   std::size_t window_;
   int faults_ = 0;

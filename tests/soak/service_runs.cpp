@@ -40,10 +40,11 @@ std::optional<std::uint64_t> lost_upstream_in(const std::string& text) {
 
 }  // namespace
 
-ServiceRuns::ServiceRuns(const testing::TempDir& directory,
+ServiceRuns::ServiceRuns(std::string name, const testing::TempDir& directory,
                          std::map<std::string, std::string> environment, bool sanitized,
                          std::filesystem::path log_directory, Journal& journal)
-    : directory_{directory},
+    : name_{std::move(name)},
+      directory_{directory},
       environment_{std::move(environment)},
       sanitized_{sanitized},
       log_directory_{std::move(log_directory)},
@@ -78,11 +79,11 @@ void ServiceRuns::start(std::size_t window) {
     lost_upstream_.push_back(0);
   }
   window_ = window;
-  windows_.push_back(window);
+  ++runs_;
   if (!started.wait_for_stderr("serving http://",
                                sanitized_ ? kSanitizedStartTimeout : kStartTimeout)) {
     finish(-1, "failed to start");
-    throw std::runtime_error("service run " + std::to_string(windows_.size()) +
+    throw std::runtime_error(name_ + " run " + std::to_string(runs_) +
                              " did not start (see its log)");
   }
 }
@@ -101,23 +102,45 @@ void ServiceRuns::terminate(int signals) {
   finish(0, "stopped");
 }
 
-void ServiceRuns::watch(std::chrono::milliseconds duration) {
-  const auto deadline = std::chrono::steady_clock::now() + duration;
-  for (auto now = std::chrono::steady_clock::now(); now < deadline;
-       now = std::chrono::steady_clock::now()) {
-    const auto ended =
-        running_->wait(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
-    if (!ended) return;
-    finish(-1, "died unasked");
-    start(window_);
+void ServiceRuns::check() {
+  if (!running_->wait(0ms)) return;
+  finish(-1, "died unasked");
+  start(window_);
+}
+
+void ServiceRuns::pause() {
+  std::lock_guard lock{asking_};
+  paused_ = true;
+  running_->send_signal(SIGSTOP);
+}
+
+void ServiceRuns::resume() {
+  std::lock_guard lock{asking_};
+  running_->send_signal(SIGCONT);
+  paused_ = false;
+}
+
+std::optional<testing::HttpResponse> ServiceRuns::ask(std::string_view target) const {
+  std::lock_guard lock{asking_};
+  if (paused_) return std::nullopt;
+  try {
+    return testing::http_request("GET", "127.0.0.1", port_, target);
+  } catch (const std::exception&) {
+    return std::nullopt;  // not serving: killed, starting or stopping
   }
 }
 
+std::optional<nlohmann::json> ServiceRuns::readiness() const {
+  const auto response = ask("/readyz");
+  if (!response || response->status != 200) return std::nullopt;
+  return nlohmann::json::parse(response->body);
+}
+
 void ServiceRuns::finish(int expected, std::string_view how) {
-  const std::size_t run = windows_.size();
+  const std::string run = name_ + " run " + std::to_string(runs_);
   std::optional<int> code = running_->wait(kExitTimeout);
   if (!code) {
-    journal_.fail("service run " + std::to_string(run) + " " + std::string{how} +
+    journal_.fail(run + " " + std::string{how} +
                   ": still running " + std::to_string(kExitTimeout.count()) + " s later; killed");
     running_->send_signal(SIGKILL);
     code = running_->wait(kExitTimeout);
@@ -125,7 +148,7 @@ void ServiceRuns::finish(int expected, std::string_view how) {
   const std::string stderr_text = running_->stderr_text();
   if (code != expected) {
     journal_.fail(
-        "service run " + std::to_string(run) + " " + std::string{how} + ": exit code " +
+        run + " " + std::string{how} + ": exit code " +
         (code ? std::to_string(*code) : "none") +
         (expected >= 0 ? ", expected " + std::to_string(expected) : "") +
         "; last lines of its log:\n" +
@@ -133,12 +156,12 @@ void ServiceRuns::finish(int expected, std::string_view how) {
   }
   for (const std::string_view sign : kBrokenProcessSigns) {
     if (const auto at = stderr_text.find(sign); at != std::string::npos) {
-      journal_.fail("service run " + std::to_string(run) + " printed \"" + std::string{sign} +
+      journal_.fail(run + " printed \"" + std::string{sign} +
                     "\": " + stderr_text.substr(at > 200 ? at - 200 : 0, 2000));
     }
   }
   if (!log_directory_.empty()) {
-    std::ofstream{log_directory_ / ("service-" + std::to_string(run) + ".log")} << stderr_text;
+    std::ofstream{log_directory_ / (name_ + "-" + std::to_string(runs_) + ".log")} << stderr_text;
   }
   std::unique_ptr<testing::Process> ended;
   {
@@ -175,12 +198,9 @@ void ServiceRuns::sample() {
     }
     const std::size_t run = lost_upstream_.size() - 1;
     lock.unlock();
-    std::optional<std::uint64_t> lost;
-    try {
-      lost = lost_upstream_in(testing::http_request("GET", "127.0.0.1", port_, "/prometheus").body);
-    } catch (const std::exception&) {
-      // Not serving at this moment (starting, stopping): the next sample will do.
-    }
+    // Not answered (paused, starting, stopping): the next sample will do.
+    const auto answer = ask("/prometheus");
+    const auto lost = answer ? lost_upstream_in(answer->body) : std::nullopt;
     lock.lock();
     // Only when the answer came from the run asked: another may have started meanwhile.
     if (lost && run + 1 == lost_upstream_.size()) {

@@ -13,7 +13,9 @@
 #include <string>
 #include <thread>
 
+#include "soak/answers.h"
 #include "soak/checker.h"
+#include "soak/fleet.h"
 #include "soak/faults.h"
 #include "soak/journal.h"
 #include "soak/options.h"
@@ -21,7 +23,6 @@
 #include "soak/producer.h"
 #include "soak/schedule.h"
 #include "soak/sent_log.h"
-#include "soak/service_runs.h"
 #include "support/http_client.h"
 #include "support/postgres_server.h"
 #include "support/service.h"
@@ -33,8 +34,14 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr int kPartitions = 3;  // what kafka-dev creates
+// Partitions of the topic: kafka-dev's default for one instance, two per instance for several.
+int partitions_for(int instances) { return instances == 1 ? 3 : 2 * instances; }
 constexpr char kSpoolDiskSize[] = "64m";
+// Short, so that most stalls outlast it and the group hands the stalled instance's partitions on.
+constexpr char kSessionTimeoutMs[] = "6000";
+// Other instances show a pair as the store holds it within a second; this leaves room for a
+// loaded machine.
+constexpr auto kAnswersTimeout = 10s;
 constexpr auto kReadyTimeout = 60s;
 constexpr auto kFlushTimeout = 60s;
 constexpr auto kDrainTimeout = 120s;
@@ -52,19 +59,19 @@ bool poll_until(Done done, std::chrono::seconds timeout) {
   return true;
 }
 
-std::optional<nlohmann::json> ready_body(unsigned short port) {
-  try {
-    const auto response = testing::http_request("GET", "127.0.0.1", port, "/readyz");
-    if (response.status == 200) return nlohmann::json::parse(response.body);
-  } catch (const std::exception&) {
-  }
-  return std::nullopt;
-}
-
 std::pair<std::uint64_t, std::uint64_t> stored_counts(const testing::PostgresServer& postgres) {
   const auto row = postgres.query(
       "SELECT (SELECT count(*) FROM crypto_metrics), (SELECT count(*) FROM rejected_quotes)");
   return {std::stoull(row.at(0).at(0)), std::stoull(row.at(0).at(1))};
+}
+
+// Every instance ready, with an empty spool.
+bool drained(const Fleet& fleet) {
+  for (int at = 0; at < fleet.size(); ++at) {
+    const auto ready = fleet.instance(at).readiness();
+    if (!ready || (*ready)["storage"]["spool_depth"] != 0) return false;
+  }
+  return true;
 }
 
 // Rows left in the spool file, read by SQLite itself once the service is gone.
@@ -96,6 +103,18 @@ std::string faults_text(const std::map<FaultKind, int>& faults) {
   return std::to_string(total) + " faults (" + kinds + ")";
 }
 
+std::string reproduce_text(const Options& options) {
+  return "reproduce: scripts/soak --seed " + std::to_string(options.seed) + " --minutes " +
+         minutes_text(options.minutes) +
+         (options.instances == 1 ? "" : " --instances " + std::to_string(options.instances)) +
+         (options.sanitized ? " --sanitized" : "");
+}
+
+// "3 instances", empty for one.
+std::string instances_text(int instances) {
+  return instances == 1 ? "" : std::to_string(instances) + " instances";
+}
+
 std::string windows_text(const std::vector<std::size_t>& windows) {
   std::string text;
   for (const std::size_t window : windows) {
@@ -114,36 +133,45 @@ int run(const Options& options) {
       options.log_directory.empty() ? directory.path() : options.log_directory;
   std::filesystem::create_directories(logs);
   testing::PostgresServer postgres;
-  testing::KafkaDev broker{directory};
   const testing::SmallDisk spool_disk{directory / "spool-disk", kSpoolDiskSize};
-  const std::filesystem::path spool = spool_disk.path() / "spool.db";
-  Schedule schedule{options.seed, std::chrono::seconds{options.longest_fault_seconds}};
-  SentLog log{kPartitions, logs / "sent.log"};
-  ServiceRuns service{directory,
-                      {{"KAFKA_BOOTSTRAP_SERVERS", broker.bootstrap_servers()},
-                       {"DB_HOST", "127.0.0.1"},
-                       {"DB_PORT", std::to_string(postgres.port())},
-                       {"DB_NAME", "crypto_metrics_test"},
-                       {"DB_USER", "postgres"},
-                       {"SPOOL_PATH", spool.string()},
-                       {"LOG_LEVEL", "info"}},
-                      options.sanitized,
-                      logs,
-                      journal};
-  service.start(schedule.first_window());
-  if (!poll_until([&] { return ready_body(service.port()).has_value(); }, kReadyTimeout)) {
+  const int partitions = partitions_for(options.instances);
+  testing::KafkaDev broker{directory, partitions};
+  Schedule schedule{options.seed, std::chrono::seconds{options.longest_fault_seconds},
+                    options.instances};
+  SentLog log{partitions, logs / "sent.log"};
+  Fleet fleet{options.instances,
+              directory,
+              {{"KAFKA_BOOTSTRAP_SERVERS", broker.bootstrap_servers()},
+               {"KAFKA_SESSION_TIMEOUT_MS", kSessionTimeoutMs},
+               {"DB_HOST", "127.0.0.1"},
+               {"DB_PORT", std::to_string(postgres.port())},
+               {"DB_NAME", "crypto_metrics_test"},
+               {"DB_USER", "postgres"},
+               {"LOG_LEVEL", "info"}},
+              spool_disk.path(),
+              options.sanitized,
+              logs,
+              journal};
+  fleet.start(schedule.first_window());
+  if (!poll_until([&] { return fleet.ready(); }, kReadyTimeout)) {
     throw std::runtime_error("the service was not ready within 60 s of its start");
   }
-  journal.say("service ready on port " + std::to_string(service.port()) + " with SMA_WINDOW " +
-              std::to_string(service.window()) + "; producer starts, up to " +
+  std::string ports;
+  for (int at = 0; at < fleet.size(); ++at) {
+    ports += (ports.empty() ? "" : ", ") + std::to_string(fleet.instance(at).port());
+  }
+  journal.say((fleet.size() == 1 ? std::string{"service"} : instances_text(fleet.size())) +
+              " ready on " + std::to_string(partitions) + " partitions, HTTP on " + ports +
+              ", SMA_WINDOW " +
+              std::to_string(schedule.first_window()) + "; producer starts, up to " +
               std::to_string(options.top_rate) + " messages/s");
 
   Producer producer{broker.bootstrap_servers(), options.seed, options.top_rate, log};
   std::map<FaultKind, int> faults_done;
   {
-    const Pacer pacer{broker.bootstrap_servers(), service.port(), log, producer, journal};
+    const Pacer pacer{broker.bootstrap_servers(), fleet, log, producer, journal};
     producer.start();
-    Faults faults{postgres, broker, spool_disk, service, journal};
+    Faults faults{postgres, broker, spool_disk, fleet, journal};
     const auto end = std::chrono::steady_clock::now() +
                      std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::duration<double, std::ratio<60>>{options.minutes});
@@ -152,10 +180,10 @@ int run(const Options& options) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           end - std::chrono::steady_clock::now());
       if (pause >= left) {
-        service.watch(left);
+        fleet.watch(left);
         break;
       }
-      service.watch(pause);
+      fleet.watch(pause);
       const Fault fault = schedule.next_fault();
       faults.inject(fault);
       ++faults_done[fault.kind];
@@ -171,37 +199,49 @@ int run(const Options& options) {
   journal.say(std::to_string(sent.valid) + " quotes and " + std::to_string(sent.invalid) +
               " invalid messages delivered; waiting for the service to store them");
 
-  const bool drained = poll_until(
+  const bool stored_all = poll_until(
       [&] {
-        const auto ready = ready_body(service.port());
-        if (!ready || (*ready)["storage"]["spool_depth"] != 0) return false;
+        if (!drained(fleet)) return false;
         const auto [quotes, rejections] = stored_counts(postgres);
         return quotes >= sent.valid && rejections >= sent.invalid;
       },
       options.sanitized ? kSanitizedDrainTimeout : kDrainTimeout);
-  if (!drained)
+  if (!stored_all)
     journal.fail("the service did not store everything, ready with an empty spool, in time");
-  service.terminate(1);
-  if (const std::int64_t left = spooled_rows(spool); left != 0) {
-    journal.fail(std::to_string(left) + " rows left in the spool");
+  std::vector<std::string> unlike;
+  poll_until(
+      [&] {
+        unlike = answers_unlike_store(fleet, postgres);
+        return unlike.empty();
+      },
+      kAnswersTimeout);
+  for (const std::string& problem : unlike) journal.fail("answered unlike the store: " + problem);
+  fleet.terminate();
+  for (const auto& spool : fleet.spools()) {
+    if (const std::int64_t left = spooled_rows(spool); left != 0) {
+      journal.fail(std::to_string(left) + " rows left in the spool " + spool.string());
+    }
   }
 
-  const std::vector<std::size_t> windows = service.windows();
+  const std::vector<std::size_t>& windows = fleet.windows();
   const Verdict verdict =
-      Checker{log, windows, low_watermarks(broker.bootstrap_servers(), kPartitions), journal}.check(
+      Checker{log, windows, low_watermarks(broker.bootstrap_servers(), partitions), journal}.check(
           postgres);
-  const std::uint64_t lost_upstream_counted = service.lost_upstream();
+  const std::uint64_t lost_upstream_counted = fleet.lost_upstream();
   if (lost_upstream_counted != 0) {
     journal.fail("the service counted " + std::to_string(lost_upstream_counted) +
                  " messages lost upstream (deleted by the broker before it read them)");
   }
-  journal.say("resident memory at most " + std::to_string(service.peak_resident_kib() / 1024) +
-              " MiB (bound " + std::to_string(service.resident_bound_kib() / 1024) + " MiB)");
+  journal.say("resident memory at most " + std::to_string(fleet.peak_resident_kib() / 1024) +
+              " MiB per instance (bound " + std::to_string(fleet.resident_bound_kib() / 1024) +
+              " MiB)");
 
   const auto failures = journal.failures();
   std::ostringstream last;
   last << "soak: " << (failures.empty() ? "" : "FAILED ") << "seed " << options.seed << ", "
-       << minutes_text(options.minutes) << " min, " << faults_text(faults_done) << ", "
+       << minutes_text(options.minutes) << " min, "
+       << (options.instances == 1 ? "" : instances_text(options.instances) + ", ")
+       << faults_text(faults_done) << ", "
        << verdict.quotes << " quotes, " << verdict.rejected << " rejected, " << verdict.lost
        << " lost, " << verdict.duplicated << " duplicated, " << verdict.wrong << " wrong";
   if (verdict.lost_upstream != 0) last << ", " << verdict.lost_upstream << " lost upstream";
@@ -209,11 +249,9 @@ int run(const Options& options) {
     last << ", " << verdict.copied_upstream << " copied upstream (stored once each)";
   }
   last << "; moving_avg of each row held to the window of its run, runs in order (SMA_WINDOW "
-       << windows_text(windows) << ")";
+       << windows_text(windows) << "); every instance answered every pair as stored";
   if (!failures.empty()) {
-    last << "; " << failures.size() << " failures above; reproduce: scripts/soak --seed "
-         << options.seed << " --minutes " << minutes_text(options.minutes)
-         << (options.sanitized ? " --sanitized" : "");
+    last << "; " << failures.size() << " failures above; " << reproduce_text(options);
   }
   std::cout << last.str() << std::endl;
   return failures.empty() ? 0 : 1;
@@ -242,9 +280,8 @@ int main(int argc, char** argv) {
   try {
     return run(options);
   } catch (const std::exception& error) {
-    std::cout << "soak: FAILED seed " << options.seed << ": " << error.what()
-              << "; reproduce: scripts/soak --seed " << options.seed << " --minutes "
-              << options.minutes << (options.sanitized ? " --sanitized" : "") << std::endl;
+    std::cout << "soak: FAILED seed " << options.seed << ": " << error.what() << "; "
+              << reproduce_text(options) << std::endl;
     return 1;
   }
 }
