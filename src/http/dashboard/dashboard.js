@@ -7,6 +7,8 @@ const FIELDS = [
   'pair', 'bid', 'ask', 'mid_price', 'spread', 'highest_bid', 'lowest_ask', 'max_spread',
   'moving_avg', 'count', 'timestamp',
 ];
+// The table's last column: where the metrics come from (`source`), which history rows lack.
+const SOURCE_FIELD = 'source';
 // Table cells coloured by whether their last change went up or down.
 const DIRECTIONAL_FIELDS = new Set(['bid', 'ask', 'mid_price', 'moving_avg']);
 
@@ -317,6 +319,19 @@ class PriceChart {
   }
 }
 
+// Where a pair's metrics come from, as /metrics and /stream say: read from this instance's
+// memory or from the store, the instance that computed them, and the message they reflect:
+// "store, instance-b, partition 2 at 1234".
+function sourceText(source) {
+  if (source === null || typeof source !== 'object') return '';
+  const parts = [source.read_from];
+  if (source.instance) parts.push(source.instance);
+  if (Number.isInteger(source.partition)) {
+    parts.push(`partition ${source.partition} at ${source.offset}`);
+  }
+  return parts.join(', ');
+}
+
 // "up" or "down" as a price moved, for the colour of its cell.
 function direction(previous, value) {
   const change = parseFloat(value) - parseFloat(previous);
@@ -331,7 +346,7 @@ class MetricsRow {
     this.element = document.createElement('tr');
     this.element.dataset.pair = pair;
     this.cells = new Map();
-    for (const field of FIELDS) {
+    for (const field of [...FIELDS, SOURCE_FIELD]) {
       const cell = document.createElement('td');
       cell.dataset.field = field;
       this.cells.set(field, cell);
@@ -341,7 +356,8 @@ class MetricsRow {
 
   update(snapshot) {
     for (const [field, cell] of this.cells) {
-      const value = String(snapshot[field]);
+      const value =
+        field === SOURCE_FIELD ? sourceText(snapshot.source) : String(snapshot[field]);
       const previous = cell.dataset.value;
       if (value === previous) continue;
       if (DIRECTIONAL_FIELDS.has(field) && previous !== undefined) {
