@@ -173,7 +173,8 @@ int run_service(const config::Settings& settings) {
   } catch (const std::exception& error) {
     // Nothing is lost either way, offsets being committed only for stored rows; stopping in
     // order stores and commits what is in flight, so less is read again at the next start.
-    spdlog::critical("the event loop failed: {}; stopping: storing what is in flight", error.what());
+    spdlog::critical("the event loop failed: {}; stopping: storing what is in flight",
+                     error.what());
     io.restart();
     stop();
     try {

@@ -12,8 +12,9 @@ constexpr std::array commands = {
     CommandSpec{"simulate", Command::simulate,
                 "produce simulated quotes to the topic, nothing else"},
     CommandSpec{"migrate", Command::migrate, "apply the database migrations, then exit"},
-    CommandSpec{"kafka-dev", Command::kafka_dev,
-                "run an embedded Kafka broker alone, print its address (SIGUSR1: down, SIGUSR2: up)"},
+    CommandSpec{
+        "kafka-dev", Command::kafka_dev,
+        "run an embedded Kafka broker alone, print its address (SIGUSR1: down, SIGUSR2: up)"},
 };
 
 constexpr std::string_view env_file_flag = "--env-file";

@@ -42,7 +42,9 @@ std::optional<PathSegments> split_path(std::string_view target) {
   PathSegments segments;
   while (true) {
     const std::size_t slash = path.find('/');
-    if (segments.count < PathSegments::kKept) segments.first[segments.count] = path.substr(0, slash);
+    if (segments.count < PathSegments::kKept) {
+      segments.first[segments.count] = path.substr(0, slash);
+    }
     ++segments.count;
     if (slash == std::string_view::npos) return segments;
     path.remove_prefix(slash + 1);

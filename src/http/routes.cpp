@@ -162,7 +162,8 @@ std::string_view target_of(const Request& request) {
   return {target.data(), target.size()};
 }
 
-Router::Router(Sources sources) : sources_{std::move(sources)}, metrics_bodies_{sources_.book, sources_.instance_id} {}
+Router::Router(Sources sources)
+    : sources_{std::move(sources)}, metrics_bodies_{sources_.book, sources_.instance_id} {}
 
 void Router::handle(const Request& request, Answer answer) {
   const std::string_view target_text = target_of(request);
@@ -242,8 +243,8 @@ std::string Router::events_after(std::string_view pair, StreamPosition& position
     events += "\n\n";
   };
   if (!position.catching_up) {
-    const bool kept = sources_.book_feed->visit_updates_after(
-        position.after, [&](BookFeed::Update& update) {
+    const bool kept =
+        sources_.book_feed->visit_updates_after(position.after, [&](BookFeed::Update& update) {
           if (events.size() >= kMostEventBytes) return false;
           if (pair.empty() || update.snapshot.pair == pair) {
             add(update.version, BookFeed::json(update, sources_.instance_id));

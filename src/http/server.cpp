@@ -52,8 +52,8 @@ std::shared_ptr<Session> idle_longest(const std::vector<std::weak_ptr<Session>>&
     if (open && open->waiting_since()) waiting.push_back(std::move(open));
   }
   std::ranges::sort(waiting, {}, [](const auto& session) { return *session->waiting_since(); });
-  const auto idle =
-      std::ranges::find_if(waiting, [](const auto& session) { return session->idle_since().has_value(); });
+  const auto idle = std::ranges::find_if(
+      waiting, [](const auto& session) { return session->idle_since().has_value(); });
   return idle == waiting.end() ? nullptr : *idle;
 }
 

@@ -79,9 +79,10 @@ void Checker::problem(std::uint64_t& counter, const std::string& kind, const std
 }
 
 const Sent* Checker::copy_of(int partition, std::int64_t offset,
-                            const std::function<bool(const Sent&)>& matches) const {
+                             const std::function<bool(const Sent&)>& matches) const {
   const auto& sent = log_.partition(partition);
-  const auto end = std::min<std::int64_t>(static_cast<std::int64_t>(sent.size()), offset + kBatchReach);
+  const auto end =
+      std::min<std::int64_t>(static_cast<std::int64_t>(sent.size()), offset + kBatchReach);
   for (std::int64_t at = offset + 1; at < end; ++at) {
     const Sent& candidate = sent[static_cast<std::size_t>(at)];
     if (candidate.delivered && matches(candidate)) return &candidate;
@@ -133,7 +134,8 @@ void Checker::check_quotes(const testing::PostgresServer& postgres) {
       postgres,
       std::string{"SELECT "} + kProvenance +
           ", pair, bid, ask, mid_price, spread, highest_bid, lowest_ask, max_spread, moving_avg,"
-          " quote_count FROM crypto_metrics" + kInOffsetOrder,
+          " quote_count FROM crypto_metrics" +
+          kInOffsetOrder,
       [&](const pqxx::row& row) {
         const Sent* sent = take(row, Seen::as_quote, [&](const Sent& candidate) {
           return candidate.valid && row[4].c_str() == MessageMaker::pairs()[candidate.pair] &&
@@ -168,8 +170,7 @@ void Checker::check_quotes(const testing::PostgresServer& postgres) {
             {"lowest_ask", testing::parse_units(row[10].c_str()) == pair.lowest_ask()},
             {"max_spread", testing::parse_units(row[11].c_str()) == pair.max_spread()},
             {"quote_count", row[13].as<std::int64_t>() == pair.count()},
-            {"moving_avg",
-             trails[partition].follow(pair, stored_average)},
+            {"moving_avg", trails[partition].follow(pair, stored_average)},
         }};
         for (const auto& [name, right] : fields) {
           if (right) continue;

@@ -29,9 +29,7 @@ class Fleet {
 
   int size() const { return static_cast<int>(instances_.size()); }
   ServiceRuns& instance(int at) { return *instances_.at(static_cast<std::size_t>(at)); }
-  const ServiceRuns& instance(int at) const {
-    return *instances_.at(static_cast<std::size_t>(at));
-  }
+  const ServiceRuns& instance(int at) const { return *instances_.at(static_cast<std::size_t>(at)); }
   const std::vector<std::filesystem::path>& spools() const { return spools_; }
 
   // Starts every instance with `window`, one after another.

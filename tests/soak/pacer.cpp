@@ -35,9 +35,9 @@ Limit decide(bool ready, std::optional<std::uint64_t> backlog, std::optional<Lim
   if (!backlog) return Limit::broker_silent;
   if (!ready) return Limit::service_not_ready;
   // Once slowed for its backlog, full rate again only well below where it slowed: no flapping.
-  const std::uint64_t slow_from =
-      previous == Limit::backlog || previous == Limit::paused ? kFullAgainBelowBytes
-                                                              : kSlowFromBytes;
+  const std::uint64_t slow_from = previous == Limit::backlog || previous == Limit::paused
+                                      ? kFullAgainBelowBytes
+                                      : kSlowFromBytes;
   return *backlog >= slow_from ? Limit::backlog : Limit::full;
 }
 
@@ -124,7 +124,9 @@ void Pacer::run() {
     const bool ready = fleet_.ready();
     const std::optional<std::uint64_t> backlog = backlog_bytes();
     const Limit limit = decide(ready, backlog, previous);
-    producer_.limit(limit == Limit::full ? kFullRate : limit == Limit::paused ? 0 : kSlowRate,
+    producer_.limit(limit == Limit::full     ? kFullRate
+                    : limit == Limit::paused ? 0
+                                             : kSlowRate,
                     ready && backlog && *backlog < kLargeBelowBytes);
     if (limit != previous) journal_.say("producer " + std::string{description(limit)});
     previous = limit;

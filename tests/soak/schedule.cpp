@@ -65,8 +65,7 @@ std::string_view name_of(FaultKind kind) {
 
 std::string Fault::description() const {
   const std::string lasting = " for " + std::to_string(duration.count()) + " s";
-  const std::string target =
-      instance < 0 ? "service" : "instance-" + std::to_string(instance + 1);
+  const std::string target = instance < 0 ? "service" : "instance-" + std::to_string(instance + 1);
   switch (kind) {
     case FaultKind::kill9:
       return target + " killed (SIGKILL), restarted";

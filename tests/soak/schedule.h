@@ -29,11 +29,11 @@ enum class FaultKind {
   new_window,       // SIGTERM to every instance, then restarts with another SMA_WINDOW
   stall,            // SIGSTOP, often past the group's session timeout, then SIGCONT
 };
-inline constexpr std::array kFaultKinds = {
-    FaultKind::kill9,           FaultKind::sigterm,       FaultKind::double_sigterm,
-    FaultKind::postgres_stop,   FaultKind::postgres_slow, FaultKind::broker_down,
-    FaultKind::spool_disk_full, FaultKind::http_abuse,    FaultKind::new_window,
-    FaultKind::stall};
+inline constexpr std::array kFaultKinds = {FaultKind::kill9,           FaultKind::sigterm,
+                                           FaultKind::double_sigterm,  FaultKind::postgres_stop,
+                                           FaultKind::postgres_slow,   FaultKind::broker_down,
+                                           FaultKind::spool_disk_full, FaultKind::http_abuse,
+                                           FaultKind::new_window,      FaultKind::stall};
 
 // "kill9", "sigterm", ...: the names in the soak's last line.
 std::string_view name_of(FaultKind kind);

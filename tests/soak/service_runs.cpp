@@ -140,16 +140,15 @@ void ServiceRuns::finish(int expected, std::string_view how) {
   const std::string run = name_ + " run " + std::to_string(runs_);
   std::optional<int> code = running_->wait(kExitTimeout);
   if (!code) {
-    journal_.fail(run + " " + std::string{how} +
-                  ": still running " + std::to_string(kExitTimeout.count()) + " s later; killed");
+    journal_.fail(run + " " + std::string{how} + ": still running " +
+                  std::to_string(kExitTimeout.count()) + " s later; killed");
     running_->send_signal(SIGKILL);
     code = running_->wait(kExitTimeout);
   }
   const std::string stderr_text = running_->stderr_text();
   if (code != expected) {
     journal_.fail(
-        run + " " + std::string{how} + ": exit code " +
-        (code ? std::to_string(*code) : "none") +
+        run + " " + std::string{how} + ": exit code " + (code ? std::to_string(*code) : "none") +
         (expected >= 0 ? ", expected " + std::to_string(expected) : "") +
         "; last lines of its log:\n" +
         stderr_text.substr(stderr_text.size() - std::min<std::size_t>(stderr_text.size(), 3000)));

@@ -15,8 +15,8 @@
 
 #include "soak/answers.h"
 #include "soak/checker.h"
-#include "soak/fleet.h"
 #include "soak/faults.h"
+#include "soak/fleet.h"
 #include "soak/journal.h"
 #include "soak/options.h"
 #include "soak/pacer.h"
@@ -162,9 +162,8 @@ int run(const Options& options) {
   }
   journal.say((fleet.size() == 1 ? std::string{"service"} : instances_text(fleet.size())) +
               " ready on " + std::to_string(partitions) + " partitions, HTTP on " + ports +
-              ", SMA_WINDOW " +
-              std::to_string(schedule.first_window()) + "; producer starts, up to " +
-              std::to_string(options.top_rate) + " messages/s");
+              ", SMA_WINDOW " + std::to_string(schedule.first_window()) +
+              "; producer starts, up to " + std::to_string(options.top_rate) + " messages/s");
 
   Producer producer{broker.bootstrap_servers(), options.seed, options.top_rate, log};
   std::map<FaultKind, int> faults_done;
@@ -241,9 +240,9 @@ int run(const Options& options) {
   last << "soak: " << (failures.empty() ? "" : "FAILED ") << "seed " << options.seed << ", "
        << minutes_text(options.minutes) << " min, "
        << (options.instances == 1 ? "" : instances_text(options.instances) + ", ")
-       << faults_text(faults_done) << ", "
-       << verdict.quotes << " quotes, " << verdict.rejected << " rejected, " << verdict.lost
-       << " lost, " << verdict.duplicated << " duplicated, " << verdict.wrong << " wrong";
+       << faults_text(faults_done) << ", " << verdict.quotes << " quotes, " << verdict.rejected
+       << " rejected, " << verdict.lost << " lost, " << verdict.duplicated << " duplicated, "
+       << verdict.wrong << " wrong";
   if (verdict.lost_upstream != 0) last << ", " << verdict.lost_upstream << " lost upstream";
   if (verdict.copied_upstream != 0) {
     last << ", " << verdict.copied_upstream << " copied upstream (stored once each)";
