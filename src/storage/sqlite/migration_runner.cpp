@@ -4,11 +4,10 @@
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 
-#include <chrono>
 #include <stdexcept>
 #include <string>
 
-#include "market/timestamp.h"
+#include "storage/sqlite/database.h"
 
 namespace cryptometrics::storage::sqlite {
 namespace {
@@ -31,8 +30,7 @@ void record(SQLite::Database& database, const Migration& migration) {
       database, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)"};
   insert.bind(1, migration.version);
   insert.bind(2, std::string{migration.name});
-  insert.bind(3, market::format_rfc3339(std::chrono::floor<std::chrono::microseconds>(
-                     std::chrono::system_clock::now())));
+  insert.bind(3, now_as_text());
   insert.exec();
 }
 

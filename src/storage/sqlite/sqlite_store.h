@@ -26,6 +26,8 @@ struct SpooledBatch {
 
 // Storage in an SQLite file (WAL, synchronous=FULL), created and migrated on open. The default
 // store, and the spool behind PostgreSQL.
+class RowTables;
+
 class SqliteStore final : public Storage {
  public:
   // Opens (creating if needed) and migrates the database at `path`; throws
@@ -55,8 +57,9 @@ class SqliteStore final : public Storage {
  private:
   struct Statements;  // prepared once on open, reused by every call
 
-  std::unique_ptr<SQLite::Database> database_;
   std::filesystem::path path_;
+  std::unique_ptr<SQLite::Database> database_;
+  std::unique_ptr<RowTables> tables_;
   std::unique_ptr<Statements> statements_;
   std::string last_error_;  // of the last write, empty once one succeeds
   std::uint64_t rows_stored_ = 0;
