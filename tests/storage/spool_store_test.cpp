@@ -12,7 +12,7 @@
 #include "sqlite_test_rows.h"
 #include "storage/postgres/postgres_store.h"
 #include "storage/spool/spooling_store.h"
-#include "storage/sqlite/sqlite_store.h"
+#include "storage/spool/queue.h"
 #include "support/postgres_fixture.h"
 #include "support/temp_dir.h"
 
@@ -121,7 +121,7 @@ TEST_F(SpoolingStoreTest, ABatchUnderAClaimTakenSinceIsNotSpooled) {
 
   EXPECT_EQ(stored_sources(), Rows{});
   EXPECT_EQ(store->status().spool_depth, 0u);
-  EXPECT_EQ(sqlite::SqliteStore{spool_path()}.depth(), 0u);
+  EXPECT_EQ(Queue{spool_path()}.depth(), 0u);
   EXPECT_EQ(store->status().state, "ok");
 }
 
@@ -177,7 +177,7 @@ TEST_F(SpoolingStoreTest, StoresInPostgresWhileItIsUp) {
                                      .last_error = "",
                                      .has_spool = true,
                                      .rows = {.stored = 5}}));
-  EXPECT_EQ(sqlite::SqliteStore{spool_path()}.depth(), 0u);
+  EXPECT_EQ(Queue{spool_path()}.depth(), 0u);
 }
 
 TEST_F(SpoolingStoreTest, SpoolsWhilePostgresIsDownAndReplaysInOrderOnceItIsBack) {
@@ -214,7 +214,7 @@ TEST_F(SpoolingStoreTest, SpoolsWhilePostgresIsDownAndReplaysInOrderOnceItIsBack
                                      .last_error = "",
                                      .has_spool = true,
                                      .rows = {.stored = 4, .spooled = 22, .replayed = 22}}));
-  EXPECT_EQ(sqlite::SqliteStore{spool_path()}.depth(), 0u);
+  EXPECT_EQ(Queue{spool_path()}.depth(), 0u);
 }
 
 // Each row counts once, where it was first made durable: rows spooled stay counted as spooled
@@ -300,7 +300,7 @@ TEST_F(SpoolingStoreTest, ASteadyStreamOfWritesReconnectsAndDrainsTheSpool) {
   }
 
   EXPECT_EQ(stored_sources(), sources_of(written));
-  EXPECT_EQ(sqlite::SqliteStore{spool_path()}.depth(), 0u);
+  EXPECT_EQ(Queue{spool_path()}.depth(), 0u);
 }
 
 TEST_F(SpoolingStoreTest, StartsWhilePostgresIsDownAndCatchesUpOnceItIsUp) {
@@ -353,7 +353,7 @@ TEST_F(SpoolingStoreTest, AReplayCutShortBeforeTheSpoolDeletedItStoresNothingTwi
   server_->start();
   {
     // What a process killed between PostgreSQL's commit and the spool's delete leaves behind.
-    sqlite::SqliteStore spool{spool_path()};
+    Queue spool{spool_path()};
     postgres::PostgresStore postgres{server_->connection_string(), "test database"};
     const auto oldest = spool.read_oldest(kQuickPacing.replay_batch_rows);
     ASSERT_TRUE(oldest.has_value());

@@ -103,9 +103,7 @@ TEST_F(SqliteStoreTest, RoundTripsEveryColumnExactly) {
   ASSERT_EQ(histories.size(), 1u);
   EXPECT_EQ(histories[0].latest, row.metrics);
   EXPECT_EQ(histories[0].recent_mid_prices, std::vector{row.metrics.mid_price});
-  const std::optional<SpooledBatch> spooled = store.read_oldest(10);
-  ASSERT_TRUE(spooled.has_value());
-  EXPECT_EQ(spooled->batch.quotes, std::vector{row});
+  EXPECT_EQ(store.history("BTC-USD", 10, std::nullopt), std::vector{row});
   EXPECT_EQ(query_text(path_,
                        "SELECT highest_bid || ' ' || typeof(highest_bid) || ' ' ||"
                        " timestamp FROM crypto_metrics"),
@@ -119,7 +117,6 @@ TEST_F(SqliteStoreTest, IgnoresSourcesAlreadyStored) {
   store.write(batch);
   store.write(batch);
 
-  EXPECT_EQ(store.depth(), 3u);
   EXPECT_EQ(query_text(path_, "SELECT COUNT(*) FROM crypto_metrics"), "2");
   EXPECT_EQ(query_text(path_, "SELECT COUNT(*) FROM rejected_quotes"), "1");
 }
@@ -224,7 +221,8 @@ TEST_F(SqliteStoreTest, WritesRowsAndOffsetsOfABatchTogether) {
 
   store.write(Batch{{quote_row("BTC-USD", 0)}, {rejected_row(1)}, {{"crypto_prices", 0, 2}}});
 
-  EXPECT_EQ(store.depth(), 2u);
+  EXPECT_EQ(query_text(path_, "SELECT count(*) FROM crypto_metrics"), "1");
+  EXPECT_EQ(query_text(path_, "SELECT count(*) FROM rejected_quotes"), "1");
   EXPECT_EQ(store.load_offsets("crypto_prices"),
             (std::vector<PartitionOffset>{{"crypto_prices", 0, 2}}));
 }
@@ -313,10 +311,9 @@ TEST_F(SqliteStoreTest, KeepsEverythingAcrossReopen) {
 
   EXPECT_EQ(reopened.load_histories(5), written);
   EXPECT_EQ(reopened.load_offsets("crypto_prices"), batch.offsets);
-  const std::optional<SpooledBatch> spooled = reopened.read_oldest(10);
-  ASSERT_TRUE(spooled.has_value());
-  EXPECT_EQ(spooled->batch.quotes, batch.quotes);
-  EXPECT_EQ(spooled->batch.rejections, batch.rejections);
+  EXPECT_EQ(reopened.history("ETH-USD", 10, std::nullopt), std::vector{batch.quotes[1]});
+  EXPECT_EQ(query_text(path_, "SELECT reason || ' ' || kafka_offset FROM rejected_quotes"),
+            "field ask is missing 2");
 }
 
 TEST_F(SqliteStoreTest, OpenThrowsNamingThePathWhenItsDirectoryIsMissing) {
@@ -352,7 +349,7 @@ TEST_F(SqliteStoreTest, WritesAgainOnceTheCauseOfAFailureIsGone) {
   store.write(Batch{{quote_row("BTC-USD", 2)}, {}, {}});
 
   EXPECT_EQ(store.status().state, "ok");
-  EXPECT_EQ(store.depth(), 2u);
+  EXPECT_EQ(query_text(path_, "SELECT count(*) FROM crypto_metrics"), "2");
 }
 
 TEST_F(SqliteStoreTest, CountsTheQuotesAndRejectionsOfEveryBatchItMadeDurable) {
@@ -383,11 +380,12 @@ TEST_F(SqliteStoreTest, ThrowsNamingTableRowAndColumnOfAStoredDecimalThatDoesNot
 
 TEST_F(SqliteStoreTest, ThrowsNamingTableRowAndColumnOfAStoredTimeThatDoesNotParse) {
   SqliteStore store{path_};
-  store.write(Batch{{}, {rejected_row(0)}, {}});
-  execute(path_, "UPDATE rejected_quotes SET received_at = 'yesterday'");
+  store.write(Batch{{quote_row("BTC-USD", 0)}, {}, {}});
+  execute(path_, "UPDATE crypto_metrics SET timestamp = 'yesterday'");
 
-  EXPECT_THAT([&] { store.read_oldest(5); }, ::testing::ThrowsMessage<std::runtime_error>(HasSubstr(
-                                                 "rejected_quotes row 1, column received_at")));
+  EXPECT_THAT([&] { store.history("BTC-USD", 5, std::nullopt); },
+              ::testing::ThrowsMessage<std::runtime_error>(
+                  HasSubstr("crypto_metrics row 1, column timestamp")));
 }
 
 TEST(SqliteStore, ReadsAPairsHistoryNewestFirstWithinLimitAndSince) {
