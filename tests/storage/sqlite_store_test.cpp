@@ -14,6 +14,7 @@
 #include "history_checks.h"
 #include "storage/migrations.h"
 #include "storage/sqlite/migration_runner.h"
+#include "storage/sqlite/row_tables.h"
 #include "sqlite_test_rows.h"
 #include "support/temp_dir.h"
 
@@ -214,6 +215,31 @@ TEST_F(SqliteStoreTest, UpgradesAStoreMadeBeforePartitionsHadLives) {
   next_life.source.life = 1;
   store.write(Batch{{next_life}, {}, {{"crypto_prices", 0, 42, 1}}});
   EXPECT_EQ(query_text(path_, "SELECT count(*) FROM crypto_metrics"), "2");
+}
+
+constexpr const char* kCountCheckpointTables =
+    "SELECT count(*) FROM sqlite_schema WHERE name = 'postgres_checkpoint'";
+
+TEST_F(SqliteStoreTest, ANewStoreHasNoCheckpointTable) {
+  { SqliteStore store{path_}; }
+
+  EXPECT_EQ(query_text(path_, kCountCheckpointTables), "0");
+}
+
+// Files of the versions whose spool was an SQLite store carry the spool's checkpoint table,
+// which the store never used.
+TEST_F(SqliteStoreTest, AStoreOfAnEarlierVersionLosesTheCheckpointTableAndKeepsItsRows) {
+  {
+    SQLite::Database database{path_, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE};
+    apply_migrations(database, sqlite_migrations().first(3));
+    RowTables{database, path_}.write(Batch{{quote_row("BTC-USD", 41)}, {}, {}});
+  }
+  ASSERT_EQ(query_text(path_, kCountCheckpointTables), "1");
+
+  SqliteStore store{path_};
+
+  EXPECT_EQ(query_text(path_, kCountCheckpointTables), "0");
+  EXPECT_EQ(store.history("BTC-USD", 10, std::nullopt), std::vector{quote_row("BTC-USD", 41)});
 }
 
 TEST_F(SqliteStoreTest, WritesRowsAndOffsetsOfABatchTogether) {
