@@ -143,6 +143,17 @@ TEST_F(QueueTest, KeepsQueuedRowsOffsetsAndTheCheckpointAcrossReopen) {
   EXPECT_EQ(reopened.load_checkpoint(), R"({"holds":"nothing yet"})");
 }
 
+// An empty batch takes no write lock, so another connection's transaction does not hold it up.
+TEST_F(QueueTest, AppendingAnEmptyBatchWaitsForNoLock) {
+  SQLite::Database other{path_, SQLite::OPEN_READWRITE};
+  other.exec("BEGIN IMMEDIATE");
+
+  queue_.append(Batch{});
+
+  other.exec("ROLLBACK");
+  EXPECT_EQ(queue_.depth(), 0u);
+}
+
 TEST_F(QueueTest, LoadCheckpointIsNulloptUntilOneIsSaved) {
   EXPECT_EQ(queue_.load_checkpoint(), std::nullopt);
 

@@ -136,6 +136,9 @@ RowTables::RowTables(SQLite::Database& database, std::filesystem::path path)
 RowTables::~RowTables() = default;
 
 void RowTables::write(const Batch& batch) {
+  if (batch.empty()) {
+    return;
+  }
   try {
     SQLite::Transaction transaction{database_, SQLite::TransactionBehavior::IMMEDIATE};
     for (const QuoteRow& row : batch.quotes) {

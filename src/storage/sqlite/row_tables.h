@@ -33,7 +33,7 @@ class RowTables {
   RowTables& operator=(const RowTables&) = delete;
 
   // As Storage::write: rows and offsets in one transaction, a source already held skipped, an
-  // offset never moved backwards.
+  // offset never moved backwards. An empty batch takes no write lock.
   void write(const Batch& batch);
   // As the Storage methods of the same names.
   std::vector<metrics::History> load_histories(std::size_t window);
