@@ -3,55 +3,17 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "market/timestamp.h"
+#include "old_spool_file.h"
 #include "sqlite_test_rows.h"
 #include "storage/spool/queue.h"
 #include "support/temp_dir.h"
 
 namespace cryptometrics::storage::spool {
 namespace {
-
-const std::filesystem::path kFixturesDir{CRYPTO_METRICS_STORAGE_FIXTURES_DIR};
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in{path, std::ios::binary};
-  return {std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
-}
-
-std::string quoted(const std::string& text) { return "'" + text + "'"; }
-
-std::string quoted(const market::Decimal& value) { return quoted(value.to_string()); }
-
-// The rows as the SQLite store of those versions wrote them, in SQL of the test's own.
-std::string insert_quote(const QuoteRow& row) {
-  const metrics::Snapshot& m = row.metrics;
-  return "INSERT INTO crypto_metrics (pair, bid, ask, mid_price, spread, highest_bid, lowest_ask,"
-         " max_spread, moving_avg, quote_count, timestamp, kafka_topic, kafka_partition,"
-         " kafka_life, kafka_offset) VALUES (" +
-         quoted(m.pair) + ", " + quoted(m.bid) + ", " + quoted(m.ask) + ", " + quoted(m.mid_price) +
-         ", " + quoted(m.spread) + ", " + quoted(m.highest_bid) + ", " + quoted(m.lowest_ask) +
-         ", " + quoted(m.max_spread) + ", " + quoted(m.moving_avg) + ", " +
-         std::to_string(m.count) + ", " + quoted(market::format_rfc3339(m.timestamp)) + ", " +
-         quoted(row.source.topic) + ", " + std::to_string(row.source.partition) + ", " +
-         std::to_string(row.source.life) + ", " + std::to_string(row.source.offset) + ");";
-}
-
-// The payloads of rejected_row() are printable JSON text, written here as a blob.
-std::string insert_rejection(const RejectedRow& row) {
-  return "INSERT INTO rejected_quotes (payload, payload_length, payload_sha256, reason,"
-         " kafka_topic, kafka_partition, kafka_life, kafka_offset, received_at) VALUES (CAST(" +
-         quoted(row.payload) + " AS BLOB), " + std::to_string(row.payload_length) + ", " +
-         quoted(row.payload_sha256) + ", " + quoted(row.reason) + ", " + quoted(row.source.topic) +
-         ", " + std::to_string(row.source.partition) + ", " + std::to_string(row.source.life) +
-         ", " + std::to_string(row.source.offset) + ", " +
-         quoted(market::format_rfc3339(row.received_at)) + ");";
-}
 
 constexpr const char* kOldCheckpoint = R"({"pairs":[],"offsets":[{"partition":0,"next":900}]})";
 
@@ -82,17 +44,8 @@ class QueueUpgradeTest : public ::testing::Test {
   // A spool that the previous version's SpoolingStore left behind: rows waiting for PostgreSQL,
   // their offsets and a checkpoint.
   void write_old_spool() {
-    SQLite::Database database{path_, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE};
-    database.exec(read_file(kFixturesDir / "spool_before_its_own_migrations.sql"));
-    std::string rows;
-    for (const QuoteRow& row : old_quotes_) rows += insert_quote(row);
-    for (const RejectedRow& row : old_rejections_) rows += insert_rejection(row);
-    database.exec(rows +
-                  "INSERT INTO kafka_offsets (kafka_topic, kafka_partition, next_offset,"
-                  " updated_at, kafka_life) VALUES ('crypto_prices', 0, 1003, "
-                  "'2026-11-20T09:00:00.000000Z', 1);"
-                  "INSERT INTO postgres_checkpoint (id, state, saved_at) VALUES (1, '" +
-                  std::string{kOldCheckpoint} + "', '2026-11-20T09:00:00.000000Z');");
+    OldSpoolFile::write(path_, old_quotes_, old_rejections_, {{"crypto_prices", 0, 1003, 1}},
+                        kOldCheckpoint);
   }
 
   bool has_table(const std::string& table) const {

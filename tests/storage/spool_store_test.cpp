@@ -9,10 +9,12 @@
 #include <thread>
 #include <vector>
 
+#include "old_spool_file.h"
 #include "sqlite_test_rows.h"
 #include "storage/postgres/postgres_store.h"
-#include "storage/spool/spooling_store.h"
+#include "storage/spool/checkpoint.h"
 #include "storage/spool/queue.h"
+#include "storage/spool/spooling_store.h"
 #include "support/postgres_fixture.h"
 #include "support/temp_dir.h"
 
@@ -318,6 +320,33 @@ TEST_F(SpoolingStoreTest, StartsWhilePostgresIsDownAndCatchesUpOnceItIsUp) {
   server_->start();
   drain(*store);
   EXPECT_EQ(stored_sources(), sources_of({rows}));
+}
+
+// A spool of the versions before the spool had a file of its own: its checkpoint carries a pair
+// that only PostgreSQL holds, its rows those that wait.
+TEST_F(SpoolingStoreTest, StartsDuringAnOutageFromASpoolOfAnEarlierVersionAndReplaysIt) {
+  const QuoteRow in_postgres = quote_row("LTC-USD", 4);
+  Checkpoint checkpoint;
+  checkpoint.set_window(5);
+  checkpoint.reset({{in_postgres.metrics, {in_postgres.metrics.mid_price}}},
+                   {{"crypto_prices", 0, 5}});
+  const std::vector<QuoteRow> waiting = quote_rows(5, 6);
+  OldSpoolFile::write(spool_path(), waiting, {rejected_row(11)}, {{"crypto_prices", 0, 12}},
+                      checkpoint.encode());
+  server_->stop(StopMode::immediate);
+
+  const auto store = open_store();
+
+  EXPECT_EQ(store->status().spool_depth, 7u);
+  const std::vector<metrics::History> histories = store->load_histories(5);
+  ASSERT_EQ(histories.size(), 3u);
+  EXPECT_EQ(histories[2].latest, in_postgres.metrics);
+  EXPECT_EQ(store->load_offsets("crypto_prices"),
+            (std::vector<PartitionOffset>{{"crypto_prices", 0, 12}}));
+  server_->start();
+  drain(*store);
+  EXPECT_EQ(stored_sources(), sources_of({waiting}));
+  EXPECT_EQ(server_->query_value("SELECT count(*) FROM rejected_quotes"), "1");
 }
 
 TEST_F(SpoolingStoreTest, SessionsTerminatedDuringWritesLoseAndDoubleNothing) {
