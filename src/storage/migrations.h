@@ -12,8 +12,9 @@ struct Migration {
   std::string_view sql;
 };
 
-// In version order.
+// In version order: the SQLite store's, PostgreSQL's, and the spool's (spool/queue.h).
 std::span<const Migration> sqlite_migrations();
 std::span<const Migration> postgres_migrations();
+std::span<const Migration> spool_migrations();
 
 }  // namespace cryptometrics::storage

@@ -73,10 +73,16 @@ TEST(EmbeddedMigrations, PostgresFilesAreEmbeddedByteForByte) {
   expect_each_file_embedded_byte_for_byte(postgres_migrations(), kMigrationsDir / "postgres");
 }
 
+TEST(EmbeddedMigrations, SpoolFilesAreEmbeddedByteForByte) {
+  expect_each_file_embedded_byte_for_byte(spool_migrations(), kMigrationsDir / "spool");
+}
+
 TEST(EmbeddedMigrations, AreNumberedInVersionOrder) {
   ASSERT_FALSE(sqlite_migrations().empty());
+  ASSERT_FALSE(spool_migrations().empty());
   expect_numbered_in_order(sqlite_migrations());
   expect_numbered_in_order(postgres_migrations());
+  expect_numbered_in_order(spool_migrations());
 }
 
 struct AppliedMigration {
@@ -140,6 +146,20 @@ TEST_F(SqliteMigrationRunnerTest, AppliesOnlyTheMigrationsAddedSince) {
   EXPECT_EQ(count, 1u);
   EXPECT_TRUE(database_.tableExists("b"));
   EXPECT_EQ(applied(database_).size(), 2u);
+}
+
+TEST_F(SqliteMigrationRunnerTest, RecordsInTheTableItIsGivenApartFromSchemaMigrations) {
+  const Migration first{1, "001_a.sql", "CREATE TABLE a (x INTEGER);"};
+  const Migration other_first{1, "001_b.sql", "CREATE TABLE b (x INTEGER);"};
+  sqlite::apply_migrations(database_, std::vector{first});
+
+  const std::size_t count =
+      sqlite::apply_migrations(database_, std::vector{other_first}, "other_migrations");
+
+  EXPECT_EQ(count, 1u);
+  EXPECT_TRUE(database_.tableExists("b"));
+  EXPECT_EQ(applied(database_).size(), 1u);
+  EXPECT_EQ(database_.execAndGet("SELECT name FROM other_migrations").getString(), "001_b.sql");
 }
 
 TEST_F(SqliteMigrationRunnerTest, FailingMigrationIsRolledBackAndNamed) {

@@ -9,10 +9,12 @@
 #include <thread>
 #include <vector>
 
+#include "old_spool_file.h"
 #include "sqlite_test_rows.h"
 #include "storage/postgres/postgres_store.h"
+#include "storage/spool/checkpoint.h"
+#include "storage/spool/queue.h"
 #include "storage/spool/spooling_store.h"
-#include "storage/sqlite/sqlite_store.h"
 #include "support/postgres_fixture.h"
 #include "support/temp_dir.h"
 
@@ -121,7 +123,7 @@ TEST_F(SpoolingStoreTest, ABatchUnderAClaimTakenSinceIsNotSpooled) {
 
   EXPECT_EQ(stored_sources(), Rows{});
   EXPECT_EQ(store->status().spool_depth, 0u);
-  EXPECT_EQ(sqlite::SqliteStore{spool_path()}.depth(), 0u);
+  EXPECT_EQ(Queue{spool_path()}.depth(), 0u);
   EXPECT_EQ(store->status().state, "ok");
 }
 
@@ -177,7 +179,7 @@ TEST_F(SpoolingStoreTest, StoresInPostgresWhileItIsUp) {
                                      .last_error = "",
                                      .has_spool = true,
                                      .rows = {.stored = 5}}));
-  EXPECT_EQ(sqlite::SqliteStore{spool_path()}.depth(), 0u);
+  EXPECT_EQ(Queue{spool_path()}.depth(), 0u);
 }
 
 TEST_F(SpoolingStoreTest, SpoolsWhilePostgresIsDownAndReplaysInOrderOnceItIsBack) {
@@ -214,7 +216,7 @@ TEST_F(SpoolingStoreTest, SpoolsWhilePostgresIsDownAndReplaysInOrderOnceItIsBack
                                      .last_error = "",
                                      .has_spool = true,
                                      .rows = {.stored = 4, .spooled = 22, .replayed = 22}}));
-  EXPECT_EQ(sqlite::SqliteStore{spool_path()}.depth(), 0u);
+  EXPECT_EQ(Queue{spool_path()}.depth(), 0u);
 }
 
 // Each row counts once, where it was first made durable: rows spooled stay counted as spooled
@@ -300,7 +302,7 @@ TEST_F(SpoolingStoreTest, ASteadyStreamOfWritesReconnectsAndDrainsTheSpool) {
   }
 
   EXPECT_EQ(stored_sources(), sources_of(written));
-  EXPECT_EQ(sqlite::SqliteStore{spool_path()}.depth(), 0u);
+  EXPECT_EQ(Queue{spool_path()}.depth(), 0u);
 }
 
 TEST_F(SpoolingStoreTest, StartsWhilePostgresIsDownAndCatchesUpOnceItIsUp) {
@@ -318,6 +320,33 @@ TEST_F(SpoolingStoreTest, StartsWhilePostgresIsDownAndCatchesUpOnceItIsUp) {
   server_->start();
   drain(*store);
   EXPECT_EQ(stored_sources(), sources_of({rows}));
+}
+
+// A spool of the versions before the spool had a file of its own: its checkpoint carries a pair
+// that only PostgreSQL holds, its rows those that wait.
+TEST_F(SpoolingStoreTest, StartsDuringAnOutageFromASpoolOfAnEarlierVersionAndReplaysIt) {
+  const QuoteRow in_postgres = quote_row("LTC-USD", 4);
+  Checkpoint checkpoint;
+  checkpoint.set_window(5);
+  checkpoint.reset({{in_postgres.metrics, {in_postgres.metrics.mid_price}}},
+                   {{"crypto_prices", 0, 5}});
+  const std::vector<QuoteRow> waiting = quote_rows(5, 6);
+  OldSpoolFile::write(spool_path(), waiting, {rejected_row(11)}, {{"crypto_prices", 0, 12}},
+                      checkpoint.encode());
+  server_->stop(StopMode::immediate);
+
+  const auto store = open_store();
+
+  EXPECT_EQ(store->status().spool_depth, 7u);
+  const std::vector<metrics::History> histories = store->load_histories(5);
+  ASSERT_EQ(histories.size(), 3u);
+  EXPECT_EQ(histories[2].latest, in_postgres.metrics);
+  EXPECT_EQ(store->load_offsets("crypto_prices"),
+            (std::vector<PartitionOffset>{{"crypto_prices", 0, 12}}));
+  server_->start();
+  drain(*store);
+  EXPECT_EQ(stored_sources(), sources_of({waiting}));
+  EXPECT_EQ(server_->query_value("SELECT count(*) FROM rejected_quotes"), "1");
 }
 
 TEST_F(SpoolingStoreTest, SessionsTerminatedDuringWritesLoseAndDoubleNothing) {
@@ -353,7 +382,7 @@ TEST_F(SpoolingStoreTest, AReplayCutShortBeforeTheSpoolDeletedItStoresNothingTwi
   server_->start();
   {
     // What a process killed between PostgreSQL's commit and the spool's delete leaves behind.
-    sqlite::SqliteStore spool{spool_path()};
+    Queue spool{spool_path()};
     postgres::PostgresStore postgres{server_->connection_string(), "test database"};
     const auto oldest = spool.read_oldest(kQuickPacing.replay_batch_rows);
     ASSERT_TRUE(oldest.has_value());

@@ -14,6 +14,7 @@
 #include "history_checks.h"
 #include "storage/migrations.h"
 #include "storage/sqlite/migration_runner.h"
+#include "storage/sqlite/row_tables.h"
 #include "sqlite_test_rows.h"
 #include "support/temp_dir.h"
 
@@ -103,9 +104,7 @@ TEST_F(SqliteStoreTest, RoundTripsEveryColumnExactly) {
   ASSERT_EQ(histories.size(), 1u);
   EXPECT_EQ(histories[0].latest, row.metrics);
   EXPECT_EQ(histories[0].recent_mid_prices, std::vector{row.metrics.mid_price});
-  const std::optional<SpooledBatch> spooled = store.read_oldest(10);
-  ASSERT_TRUE(spooled.has_value());
-  EXPECT_EQ(spooled->batch.quotes, std::vector{row});
+  EXPECT_EQ(store.history("BTC-USD", 10, std::nullopt), std::vector{row});
   EXPECT_EQ(query_text(path_,
                        "SELECT highest_bid || ' ' || typeof(highest_bid) || ' ' ||"
                        " timestamp FROM crypto_metrics"),
@@ -119,7 +118,6 @@ TEST_F(SqliteStoreTest, IgnoresSourcesAlreadyStored) {
   store.write(batch);
   store.write(batch);
 
-  EXPECT_EQ(store.depth(), 3u);
   EXPECT_EQ(query_text(path_, "SELECT COUNT(*) FROM crypto_metrics"), "2");
   EXPECT_EQ(query_text(path_, "SELECT COUNT(*) FROM rejected_quotes"), "1");
 }
@@ -219,12 +217,38 @@ TEST_F(SqliteStoreTest, UpgradesAStoreMadeBeforePartitionsHadLives) {
   EXPECT_EQ(query_text(path_, "SELECT count(*) FROM crypto_metrics"), "2");
 }
 
+constexpr const char* kCountCheckpointTables =
+    "SELECT count(*) FROM sqlite_schema WHERE name = 'postgres_checkpoint'";
+
+TEST_F(SqliteStoreTest, ANewStoreHasNoCheckpointTable) {
+  { SqliteStore store{path_}; }
+
+  EXPECT_EQ(query_text(path_, kCountCheckpointTables), "0");
+}
+
+// Files of the versions whose spool was an SQLite store carry the spool's checkpoint table,
+// which the store never used.
+TEST_F(SqliteStoreTest, AStoreOfAnEarlierVersionLosesTheCheckpointTableAndKeepsItsRows) {
+  {
+    SQLite::Database database{path_, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE};
+    apply_migrations(database, sqlite_migrations().first(3));
+    RowTables{database, path_}.write(Batch{{quote_row("BTC-USD", 41)}, {}, {}});
+  }
+  ASSERT_EQ(query_text(path_, kCountCheckpointTables), "1");
+
+  SqliteStore store{path_};
+
+  EXPECT_EQ(query_text(path_, kCountCheckpointTables), "0");
+  EXPECT_EQ(store.history("BTC-USD", 10, std::nullopt), std::vector{quote_row("BTC-USD", 41)});
+}
+
 TEST_F(SqliteStoreTest, WritesRowsAndOffsetsOfABatchTogether) {
   SqliteStore store{path_};
 
   store.write(Batch{{quote_row("BTC-USD", 0)}, {rejected_row(1)}, {{"crypto_prices", 0, 2}}});
 
-  EXPECT_EQ(store.depth(), 2u);
+  EXPECT_EQ(query_text(path_, "SELECT count(*) FROM crypto_metrics"), "1");
+  EXPECT_EQ(query_text(path_, "SELECT count(*) FROM rejected_quotes"), "1");
   EXPECT_EQ(store.load_offsets("crypto_prices"),
             (std::vector<PartitionOffset>{{"crypto_prices", 0, 2}}));
 }
@@ -313,10 +337,9 @@ TEST_F(SqliteStoreTest, KeepsEverythingAcrossReopen) {
 
   EXPECT_EQ(reopened.load_histories(5), written);
   EXPECT_EQ(reopened.load_offsets("crypto_prices"), batch.offsets);
-  const std::optional<SpooledBatch> spooled = reopened.read_oldest(10);
-  ASSERT_TRUE(spooled.has_value());
-  EXPECT_EQ(spooled->batch.quotes, batch.quotes);
-  EXPECT_EQ(spooled->batch.rejections, batch.rejections);
+  EXPECT_EQ(reopened.history("ETH-USD", 10, std::nullopt), std::vector{batch.quotes[1]});
+  EXPECT_EQ(query_text(path_, "SELECT reason || ' ' || kafka_offset FROM rejected_quotes"),
+            "field ask is missing 2");
 }
 
 TEST_F(SqliteStoreTest, OpenThrowsNamingThePathWhenItsDirectoryIsMissing) {
@@ -352,7 +375,7 @@ TEST_F(SqliteStoreTest, WritesAgainOnceTheCauseOfAFailureIsGone) {
   store.write(Batch{{quote_row("BTC-USD", 2)}, {}, {}});
 
   EXPECT_EQ(store.status().state, "ok");
-  EXPECT_EQ(store.depth(), 2u);
+  EXPECT_EQ(query_text(path_, "SELECT count(*) FROM crypto_metrics"), "2");
 }
 
 TEST_F(SqliteStoreTest, CountsTheQuotesAndRejectionsOfEveryBatchItMadeDurable) {
@@ -383,11 +406,12 @@ TEST_F(SqliteStoreTest, ThrowsNamingTableRowAndColumnOfAStoredDecimalThatDoesNot
 
 TEST_F(SqliteStoreTest, ThrowsNamingTableRowAndColumnOfAStoredTimeThatDoesNotParse) {
   SqliteStore store{path_};
-  store.write(Batch{{}, {rejected_row(0)}, {}});
-  execute(path_, "UPDATE rejected_quotes SET received_at = 'yesterday'");
+  store.write(Batch{{quote_row("BTC-USD", 0)}, {}, {}});
+  execute(path_, "UPDATE crypto_metrics SET timestamp = 'yesterday'");
 
-  EXPECT_THAT([&] { store.read_oldest(5); }, ::testing::ThrowsMessage<std::runtime_error>(HasSubstr(
-                                                 "rejected_quotes row 1, column received_at")));
+  EXPECT_THAT([&] { store.history("BTC-USD", 5, std::nullopt); },
+              ::testing::ThrowsMessage<std::runtime_error>(
+                  HasSubstr("crypto_metrics row 1, column timestamp")));
 }
 
 TEST(SqliteStore, ReadsAPairsHistoryNewestFirstWithinLimitAndSince) {

@@ -226,7 +226,7 @@ bool SpoolingStore::reconnect() {
 
 void SpoolingStore::spool(const Batch& batch) {
   try {
-    spool_.write(batch);
+    spool_.append(batch);
   } catch (const std::exception& error) {
     if (spool_error_.empty()) {
       spdlog::error("{}; nothing more can be stored until the spool takes rows again",
@@ -258,7 +258,7 @@ std::optional<std::chrono::steady_clock::time_point> SpoolingStore::replay_batch
                   last_error_, wait.count());
     return next_attempt_;
   };
-  std::optional<sqlite::SpooledBatch> spooled;
+  std::optional<SpooledBatch> spooled;
   try {
     spooled = spool_.read_oldest(pacing_.replay_batch_rows);
   } catch (const std::exception& error) {

@@ -12,7 +12,7 @@
 #include "storage/postgres/refusal.h"
 #include "storage/spool/backoff.h"
 #include "storage/spool/checkpoint.h"
-#include "storage/sqlite/sqlite_store.h"
+#include "storage/spool/queue.h"
 #include "storage/storage.h"
 
 namespace cryptometrics::storage::spool {
@@ -26,13 +26,14 @@ struct Pacing {
   std::chrono::milliseconds progress_interval{10000};  // between replay progress lines in the log
 };
 
-// Storage in PostgreSQL that goes on while PostgreSQL is unavailable: batches then go to an
-// SQLite spool, and once PostgreSQL is back, background work replays the spool into it, oldest
-// rows first, one transaction per batch, deleting spooled rows only after PostgreSQL committed
-// them (a replay cut short is repeated, and stores nothing twice). While the spool holds rows,
-// new batches queue behind them, so every pair's rows reach PostgreSQL in order. The spool also
-// keeps a checkpoint of what PostgreSQL holds, so that a process started while PostgreSQL is down
-// continues every pair's metrics and every partition's offsets from it.
+// Storage in PostgreSQL that goes on while PostgreSQL is unavailable: batches then go to the
+// spool's queue (an SQLite file, queue.h), and once PostgreSQL is back, background work replays
+// the queue into it, oldest rows first, one transaction per batch, removing queued rows only
+// after PostgreSQL committed them (a replay cut short is repeated, and stores nothing twice).
+// While the queue holds rows, new batches queue behind them, so every pair's rows reach
+// PostgreSQL in order. The queue also keeps a checkpoint of what PostgreSQL holds, so that a
+// process started while PostgreSQL is down continues every pair's metrics and every partition's
+// offsets from it.
 class SpoolingStore final : public Storage {
  public:
   // Opens (creating) the spool at `spool_path` and connects to PostgreSQL, applying its
@@ -88,7 +89,7 @@ class SpoolingStore final : public Storage {
   Pacing pacing_;
   std::filesystem::path spool_path_;
   postgres::PostgresStore postgres_;
-  sqlite::SqliteStore spool_;
+  Queue spool_;
   Backoff backoff_;
 
   bool postgres_up_ = false;
