@@ -89,6 +89,13 @@ void add_storage(prometheus::Registry& registry, const storage::Status& storage)
       .Register(registry)
       .Add({})
       .Increment(static_cast<double>(storage.rows.replayed));
+  prometheus::BuildCounter()
+      .Name("crypto_metrics_spool_fenced_total")
+      .Help("Spooled rows dropped unreplayed: another instance claimed their partitions since "
+            "and stores those messages itself")
+      .Register(registry)
+      .Add({})
+      .Increment(static_cast<double>(storage.rows.fenced));
   prometheus::BuildGauge()
       .Name("crypto_metrics_spool_depth")
       .Help("Rows waiting in the SQLite spool for PostgreSQL")

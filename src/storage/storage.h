@@ -24,6 +24,9 @@ struct RowCounts {
   // Moved from the spool into the backend; each was counted as spooled before (or by an earlier
   // process, whose spool this one took over), so not counted as stored again.
   std::uint64_t replayed = 0;
+  // Spooled, then dropped unreplayed: their partitions were claimed by another instance since,
+  // which stores those messages itself.
+  std::uint64_t fenced = 0;
 
   bool operator==(const RowCounts&) const = default;
 };

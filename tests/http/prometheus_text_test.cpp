@@ -102,7 +102,7 @@ ServiceFigures some_figures() {
   figures.storage.backend = "postgres";
   figures.storage.has_spool = true;
   figures.storage.spool_depth = 17;
-  figures.storage.rows = {.stored = 1180, .spooled = 59, .replayed = 42};
+  figures.storage.rows = {.stored = 1180, .spooled = 59, .replayed = 42, .fenced = 7};
   figures.consumer_lag = {{{"crypto_prices", 0}, 5}, {{"crypto_prices", 2}, 0}};
   return figures;
 }
@@ -116,6 +116,7 @@ TEST(PrometheusText, NamesEachFamilyWithItsType) {
       {"crypto_metrics_quotes_rejected_total", "counter"},
       {"crypto_metrics_rows_stored_total", "counter"},
       {"crypto_metrics_spool_replayed_total", "counter"},
+      {"crypto_metrics_spool_fenced_total", "counter"},
       {"crypto_metrics_spool_depth", "gauge"},
       {"crypto_metrics_consumer_lag", "gauge"},
       {"crypto_metrics_quote_visible_latency_seconds", "histogram"},
@@ -146,6 +147,7 @@ TEST(PrometheusText, CountsRowsStoredInPostgresAndInItsSpoolApart) {
   EXPECT_EQ(parsed.value("crypto_metrics_rows_stored_total", {{"store", "spool"}}), 59);
   EXPECT_EQ(parsed.find("crypto_metrics_rows_stored_total").size(), 2U);
   EXPECT_EQ(parsed.value("crypto_metrics_spool_replayed_total"), 42);
+  EXPECT_EQ(parsed.value("crypto_metrics_spool_fenced_total"), 7);
   EXPECT_EQ(parsed.value("crypto_metrics_spool_depth"), 17);
   EXPECT_TRUE(parsed.find("crypto_metrics_spool_replayed_total").front().labels.empty());
   EXPECT_TRUE(parsed.find("crypto_metrics_spool_depth").front().labels.empty());
@@ -163,6 +165,7 @@ TEST(PrometheusText, ShowsTheSpoolAtZeroBeforeItWasUsed) {
   EXPECT_EQ(parsed.value("crypto_metrics_rows_stored_total", {{"store", "postgres"}}), 0);
   EXPECT_EQ(parsed.value("crypto_metrics_rows_stored_total", {{"store", "spool"}}), 0);
   EXPECT_EQ(parsed.value("crypto_metrics_spool_replayed_total"), 0);
+  EXPECT_EQ(parsed.value("crypto_metrics_spool_fenced_total"), 0);
   EXPECT_EQ(parsed.value("crypto_metrics_spool_depth"), 0);
 }
 
@@ -176,6 +179,7 @@ TEST(PrometheusText, SqliteAloneCountsItsRowsAndHasNoSpool) {
   EXPECT_EQ(parsed.value("crypto_metrics_rows_stored_total", {{"store", "sqlite"}}), 321);
   EXPECT_EQ(parsed.find("crypto_metrics_rows_stored_total").size(), 1U);
   EXPECT_EQ(parsed.types.count("crypto_metrics_spool_replayed_total"), 0U);
+  EXPECT_EQ(parsed.types.count("crypto_metrics_spool_fenced_total"), 0U);
   EXPECT_EQ(parsed.types.count("crypto_metrics_spool_depth"), 0U);
   EXPECT_TRUE(parsed.find("crypto_metrics_spool_depth").empty());
 }

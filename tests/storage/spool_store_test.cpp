@@ -81,6 +81,19 @@ class SpoolingStoreTest : public testing::PostgresFixture {
     return server_->query("SELECT pair, kafka_offset FROM crypto_metrics ORDER BY id");
   }
 
+  // (partition, rows, furthest offset) in crypto_metrics.
+  static Rows rows_by_partition() {
+    return server_->query(
+        "SELECT kafka_partition, count(*), max(kafka_offset) FROM crypto_metrics"
+        " GROUP BY kafka_partition ORDER BY kafka_partition");
+  }
+
+  // (partition, next offset) in kafka_offsets.
+  static Rows stored_offsets() {
+    return server_->query(
+        "SELECT kafka_partition, next_offset FROM kafka_offsets ORDER BY kafka_partition");
+  }
+
   // Runs the store's background work when it asks to be run, as the storage thread does, until
   // `done`.
   template <typename Done>
@@ -129,6 +142,63 @@ TEST_F(SpoolingStoreTest, ABatchUnderAClaimTakenSinceIsNotSpooled) {
 
 // While PostgreSQL is down nothing can be claimed: the partitions are read on from the
 // checkpoint and the spool, under no claim.
+// `count` quotes of partition 1 from offset 0.
+std::vector<QuoteRow> partition_1_rows(std::int64_t count) {
+  std::vector<QuoteRow> rows = quote_rows(0, count);
+  for (QuoteRow& row : rows) row.source.partition = 1;
+  return rows;
+}
+
+// Rows spooled under a claim are held to it when they are replayed: those of a partition
+// another instance claimed since (this one stalled, or PostgreSQL was away while the group moved
+// it) are dropped from the spool, unstored, for the new owner, which read on from what
+// PostgreSQL held, to store; the others are replayed. Before, they were written over the new
+// owner's rows, and moved its offset on past messages it had not stored.
+TEST_F(SpoolingStoreTest, SpooledRowsOfAPartitionClaimedSinceAreDroppedNotReplayed) {
+  const auto store = open_store();
+  const Takeover taken = store->take_over("crypto_prices", {0, 1}, "instance-a", 5);
+  ASSERT_EQ(taken.claims.size(), 2U);
+  server_->stop(StopMode::fast);
+  std::vector<QuoteRow> rows = quote_rows(0, 6);
+  for (const QuoteRow& row : partition_1_rows(4)) rows.push_back(row);
+  store->write({rows, {}, {{"crypto_prices", 0, 6}, {"crypto_prices", 1, 4}}, taken.claims});
+  ASSERT_EQ(store->status().spool_depth, 10U);
+  server_->start();
+
+  // Meanwhile instance-b claimed partition 0 and stored its first three quotes.
+  postgres::PostgresStore other{server_->connection_string(), "test database"};
+  const Takeover theirs = other.take_over("crypto_prices", {0}, "instance-b", 5);
+  Batch their_batch = batch_of(quote_rows(0, 3));
+  their_batch.claims = theirs.claims;
+  other.write(their_batch);
+
+  drain(*store);
+  EXPECT_EQ(rows_by_partition(), (Rows{{"0", "3", "2"}, {"1", "4", "3"}}));
+  EXPECT_EQ(stored_offsets(), (Rows{{"0", "3"}, {"1", "4"}}));
+  EXPECT_EQ(store->status().rows.fenced, 6U);
+  EXPECT_EQ(store->status().rows.replayed, 4U);
+}
+
+// While spooled rows wait for their replay, new batches queue behind them, PostgreSQL up or
+// not: their claims are checked when their turn comes.
+TEST_F(SpoolingStoreTest, ABatchQueuedBehindSpooledRowsIsHeldToItsClaimWhenReplayed) {
+  const auto store = open_store();
+  const Takeover taken = store->take_over("crypto_prices", {0, 1}, "instance-a", 5);
+  server_->stop(StopMode::fast);
+  store->write({partition_1_rows(4), {}, {{"crypto_prices", 1, 4}}, taken.claims});
+  server_->start();
+  postgres::PostgresStore other{server_->connection_string(), "test database"};
+  other.take_over("crypto_prices", {0}, "instance-b", 5);
+
+  Batch late = batch_of(quote_rows(0, 5));
+  late.claims = taken.claims;
+  store->write(late);  // behind the spooled rows: no Fenced yet
+  drain(*store);
+  EXPECT_EQ(rows_by_partition(), (Rows{{"1", "4", "3"}}));
+  EXPECT_EQ(stored_offsets(), (Rows{{"1", "4"}}));
+  EXPECT_EQ(store->status().rows.fenced, 5U);
+}
+
 TEST_F(SpoolingStoreTest, TakesOverWithoutClaimsWhilePostgresIsDown) {
   const std::vector<QuoteRow> rows = quote_rows(0, 4);
   {

@@ -6,6 +6,7 @@
 #include <span>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <pqxx/except>
 #include <pqxx/result>
 #include <pqxx/stream_to>
@@ -196,32 +197,36 @@ void store_quotes_isolating(pqxx::dbtransaction& transaction, std::span<const Qu
 // Holds the batch's claims for the transaction (FOR SHARE): a claim by another instance waits
 // for it to commit, and it waits for a claim that came first, then finds the new epoch. Rows are
 // locked in one order, as claims lock them, so the two never deadlock. Throws Fenced, naming
-// every claim that no longer stands, so that the transaction is rolled back.
+// every claim that no longer stands, so that the transaction is rolled back. A batch replayed
+// from the spool may hold a partition under two claims (lost, then assigned again): each is
+// judged alone.
 void check_claims(pqxx::transaction_base& transaction, const std::vector<Claim>& claims) {
   if (claims.empty()) return;
-  std::map<std::string, std::map<std::int32_t, std::int64_t>> wanted;
-  for (const Claim& claim : claims) wanted[claim.topic][claim.partition] = claim.epoch;
+  std::map<std::string, std::map<std::int32_t, std::set<std::int64_t>>> wanted;
+  for (const Claim& claim : claims) wanted[claim.topic][claim.partition].insert(claim.epoch);
   std::vector<Claim> lost;
   std::string holders;
-  for (const auto& [topic, epochs] : wanted) {
-    std::string partitions = "{";
-    for (const auto& [partition, epoch] : epochs) {
-      if (partitions.size() > 1) partitions += ',';
-      partitions += std::to_string(partition);
+  for (const auto& [topic, partitions] : wanted) {
+    std::string listed = "{";
+    for (const auto& [partition, epochs] : partitions) {
+      if (listed.size() > 1) listed += ',';
+      listed += std::to_string(partition);
     }
-    partitions += '}';
+    listed += '}';
     std::map<std::int32_t, std::pair<std::string, std::int64_t>> held;
-    for (const auto& row : transaction.exec_params(kLockClaims, valid_utf8(topic), partitions)) {
+    for (const auto& row : transaction.exec_params(kLockClaims, valid_utf8(topic), listed)) {
       held[row[0].as<std::int32_t>()] = {row[1].c_str(), row[2].as<std::int64_t>()};
     }
-    for (const auto& [partition, epoch] : epochs) {
+    for (const auto& [partition, epochs] : partitions) {
       const auto found = held.find(partition);
-      if (found != held.end() && found->second.second == epoch) continue;
-      lost.push_back({topic, partition, epoch});
-      holders += (holders.empty() ? "" : ", ") + topic + "[" + std::to_string(partition) + "] " +
-                 (found == held.end() ? std::string{"unclaimed"}
-                                      : "claimed by " + found->second.first + " (epoch " +
-                                            std::to_string(found->second.second) + ")");
+      for (const std::int64_t epoch : epochs) {
+        if (found != held.end() && found->second.second == epoch) continue;
+        lost.push_back({topic, partition, epoch});
+        holders += (holders.empty() ? "" : ", ") + topic + "[" + std::to_string(partition) + "] " +
+                   (found == held.end() ? std::string{"unclaimed"}
+                                        : "claimed by " + found->second.first + " (epoch " +
+                                              std::to_string(found->second.second) + ")");
+      }
     }
   }
   if (!lost.empty()) {

@@ -85,6 +85,29 @@ std::vector<PartitionOffset> offsets_reached(const Batch& batch) {
   return furthest_per_partition(std::move(reached));
 }
 
+// The claims the rows through `last_quote_id` and `last_rejection_id` were spooled under.
+std::vector<Claim> claims_through(SQLite::Statement& statement, std::int64_t last_quote_id,
+                                  std::int64_t last_rejection_id) {
+  Reset select{statement};
+  select->bind(1, last_quote_id);
+  select->bind(2, last_rejection_id);
+  std::vector<Claim> claims;
+  while (select->executeStep()) {
+    claims.push_back({select->getColumn(0).getString(), select->getColumn(1).getInt(),
+                      select->getColumn(2).getInt64()});
+  }
+  return claims;
+}
+
+// Deletes the rows `statement` selects by topic, partition and claim epoch; returns how many.
+std::size_t delete_claimed(SQLite::Statement& statement, const Claim& claim) {
+  const Reset remove{statement};
+  remove->bind(1, claim.topic);
+  remove->bind(2, claim.partition);
+  remove->bind(3, claim.epoch);
+  return static_cast<std::size_t>(remove->exec());
+}
+
 void delete_through(SQLite::Statement& statement, std::int64_t last_id) {
   const Reset remove{statement};
   remove->bind(1, last_id);
@@ -114,7 +137,27 @@ struct Queue::Statements {
                         "INSERT INTO postgres_checkpoint (id, state, saved_at) VALUES (1, ?1, ?2)"
                         " ON CONFLICT (id) DO UPDATE SET state = excluded.state,"
                         " saved_at = excluded.saved_at"},
-        load_checkpoint{database, "SELECT state FROM postgres_checkpoint WHERE id = 1"} {}
+        load_checkpoint{database, "SELECT state FROM postgres_checkpoint WHERE id = 1"},
+        select_claims_through{
+            database,
+            "SELECT kafka_topic, kafka_partition, claim_epoch FROM crypto_metrics"
+            " WHERE id <= ?1 AND claim_epoch IS NOT NULL"
+            " UNION SELECT kafka_topic, kafka_partition, claim_epoch FROM rejected_quotes"
+            " WHERE id <= ?2 AND claim_epoch IS NOT NULL"},
+        delete_claimed_quotes{database,
+                              "DELETE FROM crypto_metrics WHERE kafka_topic = ?1"
+                              " AND kafka_partition = ?2 AND claim_epoch = ?3"},
+        delete_claimed_rejections{database,
+                                  "DELETE FROM rejected_quotes WHERE kafka_topic = ?1"
+                                  " AND kafka_partition = ?2 AND claim_epoch = ?3"},
+        // Once no row of the partition is left, the spool no longer knows where it stands.
+        delete_offset_if_rowless{
+            database,
+            "DELETE FROM kafka_offsets WHERE kafka_topic = ?1 AND kafka_partition = ?2"
+            " AND NOT EXISTS (SELECT 1 FROM crypto_metrics"
+            " WHERE kafka_topic = ?1 AND kafka_partition = ?2)"
+            " AND NOT EXISTS (SELECT 1 FROM rejected_quotes"
+            " WHERE kafka_topic = ?1 AND kafka_partition = ?2)"} {}
 
   SQLite::Statement select_oldest_quotes;
   SQLite::Statement select_oldest_rejections;
@@ -123,13 +166,18 @@ struct Queue::Statements {
   SQLite::Statement count_rows;
   SQLite::Statement save_checkpoint;
   SQLite::Statement load_checkpoint;
+  SQLite::Statement select_claims_through;
+  SQLite::Statement delete_claimed_quotes;
+  SQLite::Statement delete_claimed_rejections;
+  SQLite::Statement delete_offset_if_rowless;
 };
 
 Queue::Queue(const std::filesystem::path& path) : path_{path} {
   try {
     database_ = sqlite::open_database(path_);
     migrate(*database_);
-    tables_ = std::make_unique<sqlite::RowTables>(*database_, path_);
+    tables_ = std::make_unique<sqlite::RowTables>(*database_, path_,
+                                                  sqlite::RowTables::Claims::kept);
     statements_ = std::make_unique<Statements>(*database_);
   } catch (const std::exception& error) {
     throw std::runtime_error(sqlite::failure(path_, "opening the spool", error));
@@ -152,6 +200,8 @@ std::optional<SpooledBatch> Queue::read_oldest(std::size_t limit) {
       return std::nullopt;
     }
     spooled.batch.offsets = offsets_reached(spooled.batch);
+    spooled.batch.claims = claims_through(statements_->select_claims_through,
+                                          spooled.last_quote_id, spooled.last_rejection_id);
     return spooled;
   } catch (const std::exception& error) {
     throw std::runtime_error(sqlite::failure(path_, "reading the oldest rows", error));
@@ -171,6 +221,26 @@ void Queue::remove(const SpooledBatch& spooled, const std::string& checkpoint) {
         "removing quotes through id " + std::to_string(spooled.last_quote_id) +
             " and rejections through id " + std::to_string(spooled.last_rejection_id),
         error));
+  }
+}
+
+std::size_t Queue::drop(const std::vector<Claim>& lost) {
+  try {
+    SQLite::Transaction transaction{*database_, SQLite::TransactionBehavior::IMMEDIATE};
+    std::size_t dropped = 0;
+    for (const Claim& claim : lost) {
+      dropped += delete_claimed(statements_->delete_claimed_quotes, claim);
+      dropped += delete_claimed(statements_->delete_claimed_rejections, claim);
+      const Reset forget{statements_->delete_offset_if_rowless};
+      forget->bind(1, claim.topic);
+      forget->bind(2, claim.partition);
+      forget->exec();
+    }
+    transaction.commit();
+    return dropped;
+  } catch (const std::exception& error) {
+    throw std::runtime_error(
+        sqlite::failure(path_, "dropping the rows of claims taken over since", error));
   }
 }
 

@@ -37,7 +37,7 @@ struct SpooledBatch {
 // std::runtime_error naming the file and what was being done.
 //
 //   Queue queue{"spool.db"};
-//   queue.append(batch);                       // PostgreSQL is down
+//   queue.append(batch);                       // PostgreSQL is down; kept under batch.claims
 //   while (auto oldest = queue.read_oldest(5000)) {
 //     postgres.write(oldest->batch);           // committed there: now it may leave the spool
 //     queue.remove(*oldest, checkpoint.encode());
@@ -54,11 +54,16 @@ class Queue {
   // Durable once it returns, in one transaction; a source already queued is skipped.
   void append(const Batch& batch);
   // At most `limit` quotes and `limit` rejections, the oldest; nullopt when the queue is empty.
-  // The batch's offsets are those its rows reach (max offset + 1 per partition).
+  // The batch's offsets are those its rows reach (max offset + 1 per partition), its claims
+  // those its rows were appended under (a partition may have two: lost, then assigned again).
   std::optional<SpooledBatch> read_oldest(std::size_t limit);
   // Removes what read_oldest returned (not rows appended since) and saves `checkpoint`, in one
   // transaction, so that every row is either still queued or in the checkpoint.
   void remove(const SpooledBatch& spooled, const std::string& checkpoint);
+  // Deletes every row appended under one of `lost` (claims another instance took over since:
+  // the new owner stores those messages), and the offset of a partition left without rows;
+  // returns how many rows.
+  std::size_t drop(const std::vector<Claim>& lost);
   // Quotes plus rejections queued.
   std::size_t depth();
 

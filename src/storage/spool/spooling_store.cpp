@@ -270,6 +270,8 @@ std::optional<std::chrono::steady_clock::time_point> SpoolingStore::replay_batch
   }
   try {
     postgres_.write(spooled->batch);
+  } catch (const Fenced& fenced) {
+    return drop_fenced(fenced);
   } catch (const postgres::Unavailable& error) {
     mark_down(error);
     return next_attempt_;
@@ -305,6 +307,30 @@ std::optional<std::chrono::steady_clock::time_point> SpoolingStore::replay_batch
     replay_reported_ = now;
   }
   return now;
+}
+
+// Spooled rows of partitions another instance claimed since their batch was spooled (this one
+// stalled, or PostgreSQL was away while the group moved them): the new owner read on from what
+// PostgreSQL held when it claimed them, so it stores these messages itself. Written here, they
+// would stand in for its rows, with this instance's view of the pairs.
+std::optional<std::chrono::steady_clock::time_point> SpoolingStore::drop_fenced(
+    const Fenced& fenced) {
+  std::size_t dropped = 0;
+  try {
+    dropped = spool_.drop(fenced.lost());
+  } catch (const std::exception& error) {
+    last_error_ = error.what();
+    const auto wait = retry_later();
+    spdlog::error("replaying spool {}: {}; next attempt in {} ms", spool_path_.string(),
+                  last_error_, wait.count());
+    return next_attempt_;
+  }
+  spool_depth_ -= std::min(dropped, spool_depth_);
+  rows_.fenced += dropped;
+  spdlog::error("replaying spool {}: {}: {} spooled rows of theirs dropped, for the new owner "
+                "to store",
+                spool_path_.string(), fenced.what(), dropped);
+  return Clock::now();
 }
 
 void SpoolingStore::mark_up() {

@@ -74,6 +74,8 @@ class SpoolingStore final : public Storage {
   bool reconnect();
   // Moves the oldest spooled rows into PostgreSQL; returns when to go on.
   std::optional<Clock::time_point> replay_batch();
+  // Drops the spooled rows of the claims `fenced` names; returns when to go on.
+  std::optional<Clock::time_point> drop_fenced(const Fenced& fenced);
   void mark_up();
   void mark_down(const postgres::Unavailable& error);
   // PostgreSQL answers but refuses the work (a password, a grant, the schema): batches are

@@ -5,6 +5,10 @@
 #include <SQLiteCpp/Transaction.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
 #include <exception>
 #include <stdexcept>
 #include <utility>
@@ -17,18 +21,50 @@
 namespace cryptometrics::storage::sqlite {
 namespace {
 
-constexpr const char* kInsertQuote =
-    "INSERT INTO crypto_metrics (pair, bid, ask, mid_price, spread, highest_bid, lowest_ask,"
-    " max_spread, moving_avg, quote_count, timestamp, kafka_topic, kafka_partition, kafka_offset,"
-    " kafka_life)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
-    " ON CONFLICT (kafka_topic, kafka_partition, kafka_life, kafka_offset) DO NOTHING";
+constexpr const char* kQuoteInsertColumns =
+    "pair, bid, ask, mid_price, spread, highest_bid, lowest_ask, max_spread, moving_avg,"
+    " quote_count, timestamp, kafka_topic, kafka_partition, kafka_offset, kafka_life";
+constexpr int kQuoteInsertParameters = 15;
 
-constexpr const char* kInsertRejection =
-    "INSERT INTO rejected_quotes (payload, reason, kafka_topic, kafka_partition, kafka_offset,"
-    " received_at, payload_length, payload_sha256, kafka_life)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
-    " ON CONFLICT (kafka_topic, kafka_partition, kafka_life, kafka_offset) DO NOTHING";
+constexpr const char* kRejectionInsertColumns =
+    "payload, reason, kafka_topic, kafka_partition, kafka_offset, received_at, payload_length,"
+    " payload_sha256, kafka_life";
+constexpr int kRejectionInsertParameters = 9;
+
+// "INSERT INTO table (columns[, claim_epoch]) VALUES (?1, ..., ?n[, ?n+1]) ON CONFLICT ...":
+// with claims kept, the epoch is the last parameter.
+std::string insert_statement(std::string_view table, std::string_view columns, int parameters,
+                             RowTables::Claims claims) {
+  const bool with_claim = claims == RowTables::Claims::kept;
+  std::string values;
+  for (int parameter = 1; parameter <= parameters + (with_claim ? 1 : 0); ++parameter) {
+    values += (parameter == 1 ? "?" : ", ?") + std::to_string(parameter);
+  }
+  return "INSERT INTO " + std::string{table} + " (" + std::string{columns} +
+         (with_claim ? ", claim_epoch" : "") + ") VALUES (" + values +
+         ") ON CONFLICT (kafka_topic, kafka_partition, kafka_life, kafka_offset) DO NOTHING";
+}
+
+// The epoch of each partition's claim in a batch.
+using Epochs = std::map<std::pair<std::string, std::int32_t>, std::int64_t>;
+
+Epochs epochs_of(const Batch& batch) {
+  Epochs epochs;
+  for (const Claim& claim : batch.claims) epochs[{claim.topic, claim.partition}] = claim.epoch;
+  return epochs;
+}
+
+// Binds the row's claim epoch, or NULL, to `parameter` when the statement keeps claims.
+void bind_claim(SQLite::Statement& statement, int parameter, const Source& source,
+                const Epochs* epochs) {
+  if (epochs == nullptr) return;
+  const auto found = epochs->find({source.topic, source.partition});
+  if (found == epochs->end()) {
+    statement.bind(parameter);
+  } else {
+    statement.bind(parameter, found->second);
+  }
+}
 
 // A partition's stored offset moves on within its life, or to a later life, never back.
 constexpr const char* kAdvanceOffset =
@@ -57,7 +93,7 @@ std::string select_quotes(std::string_view rest) {
   return "SELECT " + std::string{kQuoteColumns} + " " + std::string{rest};
 }
 
-void insert(SQLite::Statement& statement, const QuoteRow& row) {
+void insert(SQLite::Statement& statement, const QuoteRow& row, const Epochs* epochs) {
   const Reset insert{statement};
   const metrics::Snapshot& metrics = row.metrics;
   insert->bind(1, metrics.pair);
@@ -75,10 +111,11 @@ void insert(SQLite::Statement& statement, const QuoteRow& row) {
   insert->bind(13, row.source.partition);
   insert->bind(14, row.source.offset);
   insert->bind(15, row.source.life);
+  bind_claim(*insert, kQuoteInsertParameters + 1, row.source, epochs);
   insert->exec();
 }
 
-void insert(SQLite::Statement& statement, const RejectedRow& row) {
+void insert(SQLite::Statement& statement, const RejectedRow& row, const Epochs* epochs) {
   const Reset insert{statement};
   insert->bind(1, row.payload.data(), static_cast<int>(row.payload.size()));
   insert->bind(2, row.reason);
@@ -89,6 +126,7 @@ void insert(SQLite::Statement& statement, const RejectedRow& row) {
   insert->bind(7, static_cast<std::int64_t>(row.payload_length));
   insert->bind(8, row.payload_sha256);
   insert->bind(9, row.source.life);
+  bind_claim(*insert, kRejectionInsertParameters + 1, row.source, epochs);
   insert->exec();
 }
 
@@ -106,9 +144,11 @@ void advance(SQLite::Statement& statement, const PartitionOffset& offset,
 }  // namespace
 
 struct RowTables::Statements {
-  explicit Statements(const SQLite::Database& database)
-      : insert_quote{database, kInsertQuote},
-        insert_rejection{database, kInsertRejection},
+  Statements(const SQLite::Database& database, Claims claims)
+      : insert_quote{database, insert_statement("crypto_metrics", kQuoteInsertColumns,
+                                                kQuoteInsertParameters, claims)},
+        insert_rejection{database, insert_statement("rejected_quotes", kRejectionInsertColumns,
+                                                    kRejectionInsertParameters, claims)},
         advance_offset{database, kAdvanceOffset},
         select_pairs{database, kSelectPairs},
         select_latest_of_pair{
@@ -128,10 +168,11 @@ struct RowTables::Statements {
   SQLite::Statement select_offsets_of_topic;
 };
 
-RowTables::RowTables(SQLite::Database& database, std::filesystem::path path)
+RowTables::RowTables(SQLite::Database& database, std::filesystem::path path, Claims claims)
     : database_{database},
       path_{std::move(path)},
-      statements_{std::make_unique<Statements>(database)} {}
+      claims_{claims},
+      statements_{std::make_unique<Statements>(database, claims)} {}
 
 RowTables::~RowTables() = default;
 
@@ -140,12 +181,14 @@ void RowTables::write(const Batch& batch) {
     return;
   }
   try {
+    const Epochs epochs = claims_ == Claims::kept ? epochs_of(batch) : Epochs{};
+    const Epochs* kept = claims_ == Claims::kept ? &epochs : nullptr;
     SQLite::Transaction transaction{database_, SQLite::TransactionBehavior::IMMEDIATE};
     for (const QuoteRow& row : batch.quotes) {
-      insert(statements_->insert_quote, row);
+      insert(statements_->insert_quote, row, kept);
     }
     for (const RejectedRow& row : batch.rejections) {
-      insert(statements_->insert_rejection, row);
+      insert(statements_->insert_rejection, row, kept);
     }
     const std::string updated_at = now_as_text();
     for (const PartitionOffset& offset : batch.offsets) {

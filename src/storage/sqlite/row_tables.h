@@ -25,8 +25,13 @@ namespace cryptometrics::storage::sqlite {
 // the file and what was being done.
 class RowTables {
  public:
+  // Whether each row keeps the epoch of its batch's claim on its partition, in a column
+  // claim_epoch (NULL without one): the spool's rows do, to be fenced when replayed.
+  enum class Claims { dropped, kept };
+
   // `database` already holds the tables; `path` is its file, for errors.
-  RowTables(SQLite::Database& database, std::filesystem::path path);
+  RowTables(SQLite::Database& database, std::filesystem::path path,
+            Claims claims = Claims::dropped);
   ~RowTables();
 
   RowTables(const RowTables&) = delete;
@@ -46,6 +51,7 @@ class RowTables {
 
   SQLite::Database& database_;
   std::filesystem::path path_;
+  Claims claims_;
   std::unique_ptr<Statements> statements_;
 };
 
