@@ -15,6 +15,11 @@ using kafka::describe;
 // row, its strings' buffers and the vector's slack.
 constexpr std::size_t kRowBytes = 400;
 
+std::size_t bytes_of(const storage::QuoteRow&) { return kRowBytes; }
+std::size_t bytes_of(const storage::RejectedRow& row) {
+  return kRowBytes + row.payload.size() + row.reason.size();
+}
+
 market::Timestamp now() {
   return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
 }
@@ -56,11 +61,14 @@ std::vector<std::string> Batcher::stop_reading(const std::set<kafka::TopicPartit
 }
 
 std::vector<std::string> Batcher::drop(const std::set<kafka::TopicPartition>& partitions) {
-  const auto of_dropped = [&partitions](const storage::Source& source) {
-    return partitions.contains({source.topic, source.partition});
+  // A row dropped no longer counts towards back-pressure.
+  const auto drop_row = [&](const auto& row) {
+    if (!partitions.contains({row.source.topic, row.source.partition})) return false;
+    pending_bytes_ -= bytes_of(row);
+    return true;
   };
-  std::erase_if(pending_.quotes, [&](const auto& row) { return of_dropped(row.source); });
-  std::erase_if(pending_.rejections, [&](const auto& row) { return of_dropped(row.source); });
+  std::erase_if(pending_.quotes, drop_row);
+  std::erase_if(pending_.rejections, drop_row);
   for (const auto& partition : partitions) {
     dropped_.insert(partition);
     pending_offsets_.erase(partition);
@@ -87,7 +95,7 @@ bool Batcher::add(const kafka::Message& message) {
     const metrics::Origin origin{
         .owner = {}, .partition = message.partition, .offset = message.offset};
     pending_.quotes.push_back({book_.apply(*quote, origin), std::move(source)});
-    pending_bytes_ += kRowBytes;
+    pending_bytes_ += bytes_of(pending_.quotes.back());
     if (message.timestamp) latency_.record(now() - *message.timestamp);
     ++counters_.accepted;
   } else {
@@ -95,8 +103,7 @@ bool Batcher::add(const kafka::Message& message) {
     rejection_log_.record(source, rejection.reason);
     pending_.rejections.push_back(storage::RejectedRow::of(
         message.payload, std::move(rejection.reason), std::move(source), now()));
-    const storage::RejectedRow& row = pending_.rejections.back();
-    pending_bytes_ += kRowBytes + row.payload.size() + row.reason.size();
+    pending_bytes_ += bytes_of(pending_.rejections.back());
     ++counters_.rejected;
     ++counters_.rejected_by_kind[static_cast<std::size_t>(rejection.kind)];
   }
