@@ -102,7 +102,9 @@ boost::asio::awaitable<void> AssignmentRestorer::take_over() {
         claims_[{claim.topic, claim.partition}] = claim.epoch;
       }
       book_.restore(takeover->histories);
-      taken_over_(assign(takeover->offsets));
+      Assignment assignment = assign(takeover->offsets);
+      assignment.claimed = !takeover->claims.empty();
+      taken_over_(std::move(assignment));
       co_return;
     }
     const auto wait = backoff_.next();

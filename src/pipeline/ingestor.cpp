@@ -70,7 +70,6 @@ Ingestor::~Ingestor() = default;
 void Ingestor::start() {
   boost::asio::co_spawn(io_, restore_then_join(), boost::asio::detached);
   boost::asio::co_spawn(io_, report_progress(), boost::asio::detached);
-  others_.start();
 }
 
 IngestCounters Ingestor::counters() const {
@@ -132,6 +131,7 @@ void Ingestor::taken_over(Assignment assignment) {
     batcher_.start(partition, position);
   }
   consumer_.assign(assignment.partitions, assignment.start_offsets);
+  if (assignment.claimed) others_.start();
   if (restorer_.waiting()) {
     take_over_when_idle();
   } else if (!batcher_.full(writer_.busy())) {
