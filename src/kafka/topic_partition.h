@@ -2,6 +2,7 @@
 
 #include <compare>
 #include <cstdint>
+#include <set>
 #include <string>
 
 namespace cryptometrics::kafka {
@@ -16,6 +17,16 @@ struct TopicPartition {
 // "crypto_prices[2]", as the log and /readyz name a partition.
 inline std::string describe(const TopicPartition& partition) {
   return partition.topic + "[" + std::to_string(partition.partition) + "]";
+}
+
+// "crypto_prices[0], crypto_prices[2]".
+inline std::string describe(const std::set<TopicPartition>& partitions) {
+  std::string text;
+  for (const auto& partition : partitions) {
+    if (!text.empty()) text += ", ";
+    text += describe(partition);
+  }
+  return text;
 }
 
 // How many messages of a partition lie between what was read and its end.

@@ -1,13 +1,8 @@
 #pragma once
 
-#include <array>
 #include <chrono>
 #include <cstddef>
-#include <cstdint>
 #include <functional>
-#include <map>
-#include <memory>
-#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -18,12 +13,14 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "kafka/consumer.h"
-#include "market/quote_decoder.h"
 #include "metrics/book.h"
 #include "metrics/latency_histogram.h"
-#include "pipeline/rejection_log.h"
+#include "pipeline/assignment_restorer.h"
+#include "pipeline/batcher.h"
+#include "pipeline/durable_writer.h"
+#include "pipeline/ingest_counters.h"
+#include "pipeline/others_view.h"
 #include "storage/batch.h"
-#include "storage/spool/backoff.h"
 #include "storage/storage_thread.h"
 
 namespace cryptometrics::pipeline {
@@ -51,27 +48,12 @@ struct IngestorSettings {
   std::chrono::milliseconds batch_linger{10};
 };
 
-struct IngestCounters {
-  std::uint64_t accepted = 0;
-  std::uint64_t rejected = 0;
-  std::array<std::uint64_t, market::kRejectionKinds> rejected_by_kind{};  // by RejectionKind
-  std::uint64_t stored = 0;  // messages (quotes and rejections) durable in storage
-  // Messages deleted from a partition (by retention) before this service read them.
-  std::uint64_t lost_upstream = 0;
-  // Times a partition started over below its stored offset and a new life of it began.
-  std::uint64_t partitions_started_over = 0;
-  // Messages dropped unstored because another instance claimed their partition meanwhile (it
-  // stores them instead).
-  std::uint64_t fenced = 0;
-  // Quotes of a pair read from another partition than the one its first quote came from in this
-  // run: a producer that does not key by pair, whose quotes per-pair state cannot order.
-  std::uint64_t quotes_off_their_pairs_partition = 0;
-};
-
 // The pipeline on the event loop: Kafka messages are decoded, folded into the book, batched and
 // handed to the storage thread; their offsets are committed once storage made them durable.
 // On every partition assignment the book and the start offsets are read back from storage, so
-// that no message is stored or counted twice.
+// that no message is stored or counted twice. This class receives the consumer's calls and
+// wires the parts that do the work: the Batcher, the DurableWriter, the AssignmentRestorer and
+// the OthersView.
 class Ingestor final : private kafka::ConsumerHandler {
  public:
   Ingestor(boost::asio::io_context& io, const IngestorSettings& settings, metrics::Book& book,
@@ -87,75 +69,41 @@ class Ingestor final : private kafka::ConsumerHandler {
 
   kafka::Consumer::Status kafka_status() const { return consumer_.status(); }
   std::vector<kafka::PartitionLag> kafka_lag() const { return consumer_.lag(); }
-  const IngestCounters& counters() const { return counters_; }
+  IngestCounters counters() const;
   // What the messages taken in but not yet handed to storage hold, about.
-  std::size_t pending_bytes() const { return pending_bytes_; }
+  std::size_t pending_bytes() const { return batcher_.bytes(); }
   // Since start, for each accepted quote with a Kafka timestamp: from that timestamp to its
   // metrics being in the book, and so visible over HTTP, which reads the book on the same loop.
-  const metrics::LatencyHistogram& latency() const { return latency_; }
+  const metrics::LatencyHistogram& latency() const { return batcher_.latency(); }
 
  private:
-  // Where reading a partition stands: its life, and the offset of the next message expected
-  // (-1 until the first message shows where the partition starts).
-  struct Position {
-    storage::Life life = 0;
-    std::int64_t next_offset = -1;
-  };
-  using Positions = std::map<kafka::TopicPartition, Position>;
-
   void on_assigned(std::vector<kafka::TopicPartition> partitions) override;
   void on_revoked(std::vector<kafka::TopicPartition> partitions) override;
   void on_message(const kafka::Message& message) override;
   void on_idle() override;
 
-  // Follows the partition to `offset`: a new life when the partition started over below what
-  // was expected, a warning when offsets were skipped. Returns the partition's position.
-  const Position& advance(const kafka::TopicPartition& partition, std::int64_t offset);
-  // Counts a quote of `pair` read from another partition than the pair's first, and warns once
-  // for each pair and partition.
-  void check_keyed_by_pair(const std::string& pair, const kafka::TopicPartition& partition);
-  void flush();
+  boost::asio::awaitable<void> restore_then_join();
   // Flushes once the oldest pending message has waited batch_linger, or at once when stopping
-  // or rebalancing; until then a timer waits.
+  // or rebalancing; until then the batcher's timer waits.
   void flush_when_due();
-  // Hands `batch` to storage; reading pauses while storage is busy and pending fills up.
-  void write(std::shared_ptr<const storage::Batch> batch, Positions offsets);
-  // Writes `batch` until storage takes it, waiting longer after each failure; a stop gives it up.
-  boost::asio::awaitable<void> store(std::shared_ptr<const storage::Batch> batch,
-                                     Positions offsets);
-  void written(const storage::Batch& batch, const Positions& offsets);
-  // Storage refused `batch` because another instance claimed `lost` since: their rows, pending
-  // messages and pairs are dropped, and the rest of the batch is written again.
-  void fenced(const storage::Batch& batch, Positions offsets,
-              const std::vector<storage::Claim>& lost, const std::string& reason);
+  // Hands the pending messages to the writer, under this instance's claims.
+  void flush();
+  // The writer's reports.
+  void written(const storage::Batch& batch);
+  void fenced(const std::set<kafka::TopicPartition>& lost, const std::string& reason,
+              std::size_t dropped);
   // Stopping gives up a batch storage refused: it stays uncommitted, to be consumed again at
   // the next start, and so does every message read after it, or the offsets stored with those
   // would pass over it. Then the stop completes.
-  void give_up(std::size_t messages, const std::string& error);
-  // Reads the book back from storage, then joins the group.
-  boost::asio::awaitable<void> restore_then_join();
-  void load_state_when_idle();
-  // Claims the partitions in loading_ and reads what they continue from (again and again while
-  // storage fails), then assigns them.
-  boost::asio::awaitable<void> take_over();
-  void taken_over(const storage::Takeover& takeover);
-  // Waits `wait` on `timer`; false when a stop cancelled the wait.
-  boost::asio::awaitable<bool> wait_on(boost::asio::steady_timer& timer,
-                                       std::chrono::milliseconds wait);
-  // Where each assigned partition starts, from what storage holds.
-  void assign(const std::vector<kafka::TopicPartition>& partitions,
-              const std::vector<storage::PartitionOffset>& stored);
+  void given_up(std::size_t messages, const std::string& error);
+  // The state read on assignment must include every row taken in before, so the take-over
+  // waits for pending and in-flight writes (no messages arrive meanwhile: the eager rebalance
+  // took every partition away before it assigned these).
+  void take_over_when_idle();
+  void taken_over(Assignment assignment);
   void finish_stop();
-  std::size_t pending_messages() const;
-  bool pending_full() const;
   // Every few seconds while anything moves: a line of figures in the log.
   boost::asio::awaitable<void> report_progress();
-  // Twice a second: the pairs of the partitions other instances read, as the store holds them,
-  // into the book, so that this instance answers for every pair.
-  boost::asio::awaitable<void> show_others();
-  // The pairs of `partitions`, which this instance no longer reads: shown from the store from
-  // now on. Returns them.
-  std::vector<std::string> let_go(const std::set<kafka::TopicPartition>& partitions);
   // Whether `partition` is this instance's: assigned, being taken over, or read.
   bool owns(const kafka::TopicPartition& partition) const;
 
@@ -163,41 +111,16 @@ class Ingestor final : private kafka::ConsumerHandler {
   IngestorSettings settings_;
   metrics::Book& book_;
   storage::StorageThread& storage_;
-  RejectionLog rejection_log_;
-
-  storage::Batch pending_;
-  std::size_t pending_bytes_ = 0;
-  std::chrono::steady_clock::time_point pending_since_{};  // when the oldest pending arrived
-  boost::asio::steady_timer linger_timer_;
-  bool linger_armed_ = false;
-  Positions pending_offsets_;
-  Positions positions_;  // per assigned partition
-  // The partition each pair's first quote came from in this run, and the other partitions
-  // already warned about.
-  std::map<std::string, kafka::TopicPartition> pair_partitions_;
-  std::set<std::pair<std::string, kafka::TopicPartition>> pairs_off_partition_;
-  // With topic_starts_empty: the life each partition with stored offsets began in this run.
-  std::optional<std::map<kafka::TopicPartition, storage::Life>> lives_begun_;
-  bool writing_ = false;
-  boost::asio::steady_timer retry_timer_;
-  storage::spool::Backoff retry_backoff_;
-
-  // Partitions assigned and waiting to be loaded, and those being loaded.
-  std::set<kafka::TopicPartition> to_load_;
-  std::set<kafka::TopicPartition> loading_;
-  // This instance's claim on each partition it was assigned (its epoch in PostgreSQL), and the
-  // partitions whose claims another instance took over since, until they are assigned again.
-  std::map<kafka::TopicPartition, std::int64_t> claims_;
-  std::set<kafka::TopicPartition> fenced_;
+  Batcher batcher_;
+  DurableWriter writer_;
+  AssignmentRestorer restorer_;
+  OthersView others_;
 
   bool stopping_ = false;
   std::function<void()> stopped_;
 
-  IngestCounters counters_;
   IngestCounters logged_counters_;
   boost::asio::steady_timer progress_timer_;
-  boost::asio::steady_timer show_others_timer_;
-  metrics::LatencyHistogram latency_;
 
   // Declared last, so destroyed first: destroying it leaves the group, which runs on_revoked,
   // and that uses the members above.

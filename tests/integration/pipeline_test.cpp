@@ -8,10 +8,14 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <algorithm>
+#include <atomic>
+#include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "kafka/embedded_broker.h"
@@ -19,6 +23,7 @@
 #include "metrics/book.h"
 #include "pipeline/ingestor.h"
 #include "storage/sqlite/sqlite_store.h"
+#include "storage/storage.h"
 #include "storage/storage_thread.h"
 #include "support/expected_metrics.h"
 #include "support/temp_dir.h"
@@ -104,6 +109,51 @@ struct PipelineRun {
   pipeline::IngestCounters counters;
 };
 
+// The SQLite store, standing in for one that claims partitions (as PostgreSQL does) when asked,
+// and counting how often it is asked for the pairs of other instances, before and after it
+// handed out claims.
+class ClaimingStore final : public storage::Storage {
+ public:
+  ClaimingStore(const std::filesystem::path& path, bool claims) : store_{path}, claims_{claims} {}
+
+  void write(const storage::Batch& batch) override { store_.write(batch); }
+  std::vector<metrics::History> load_histories(std::size_t window) override {
+    return store_.load_histories(window);
+  }
+  std::vector<storage::QuoteRow> history(const std::string& pair, std::size_t limit,
+                                         std::optional<market::Timestamp> since) override {
+    return store_.history(pair, limit, since);
+  }
+  std::vector<storage::PartitionOffset> load_offsets(std::string_view topic) override {
+    return store_.load_offsets(topic);
+  }
+  storage::Takeover take_over(std::string_view topic, const std::vector<std::int32_t>& partitions,
+                              std::string_view owner, std::size_t window) override {
+    storage::Takeover takeover = store_.take_over(topic, partitions, owner, window);
+    if (claims_) {
+      for (const std::int32_t partition : partitions) {
+        takeover.claims.push_back({std::string{topic}, partition, 1});
+      }
+      claimed_ = true;
+    }
+    return takeover;
+  }
+  std::vector<storage::LatestRow> latest_rows(std::string_view topic) override {
+    ++latest_rows_asked;
+    if (!claimed_) ++latest_rows_asked_before_claims;
+    return store_.latest_rows(topic);
+  }
+  storage::Status status() const override { return store_.status(); }
+
+  std::atomic<int> latest_rows_asked = 0;
+  std::atomic<int> latest_rows_asked_before_claims = 0;
+
+ private:
+  storage::sqlite::SqliteStore store_;
+  bool claims_;
+  bool claimed_ = false;  // on the storage thread only
+};
+
 class PipelineTest : public ::testing::Test {
  protected:
   // The pipeline's settings in these tests: small batches, so that a few hundred messages make
@@ -142,6 +192,24 @@ class PipelineTest : public ::testing::Test {
     while (!stopped && std::chrono::steady_clock::now() < deadline + 30s) io.run_one_for(100ms);
     EXPECT_TRUE(stopped);
     return {book.all(), ingestor.counters()};
+  }
+
+  // Runs the pipeline of group-a on `store` until `done` holds of it (a minute at most), then
+  // stops it; returns whether `done` held.
+  bool run_on(storage::Storage& store, const std::function<bool(const pipeline::Ingestor&)>& done) {
+    boost::asio::io_context io;
+    storage::StorageThread storage_thread{store};
+    metrics::Book book{kWindow};
+    pipeline::Ingestor ingestor{io, settings("group-a", broker_.bootstrap_servers()), book,
+                                storage_thread};
+    ingestor.start();
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (!done(ingestor) && std::chrono::steady_clock::now() < deadline) io.run_one_for(100ms);
+    const bool held = done(ingestor);
+    bool stopped = false;
+    ingestor.stop([&] { stopped = true; });
+    while (!stopped && std::chrono::steady_clock::now() < deadline + 30s) io.run_one_for(100ms);
+    return held;
   }
 
   // Runs the pipeline until `messages` more are stored.
@@ -472,6 +540,31 @@ TEST_F(PipelineTest, StopGivingUpAFailedBatchStoresNothingReadAfterIt) {
 
   expect_rows(sequence.rows_by_pair);
   expect_book(book, sequence.rows_by_pair);
+}
+
+// Only a store that claims partitions is shared by instances: with SQLite alone there are no
+// other instances' pairs to show, and the store is not asked for them.
+TEST_F(PipelineTest, AStoreThatClaimsNothingIsNeverAskedForOtherInstancesPairs) {
+  std::map<std::string, ExpectedPair> expected;
+  const Sequence sequence = make_sequence(0, 100, expected);
+  produce(broker_.bootstrap_servers(), sequence);
+  ClaimingStore store{directory_ / "metrics.db", /*claims=*/false};
+
+  // Joining the group alone takes seconds: polls every 500 ms would have come by then.
+  ASSERT_TRUE(run_on(store, [&](const pipeline::Ingestor& ingestor) {
+    return ingestor.counters().stored >= sequence.messages.size();
+  }));
+
+  EXPECT_EQ(store.latest_rows_asked, 0);
+}
+
+TEST_F(PipelineTest, AStoreThatClaimsPartitionsIsAskedForOtherInstancesPairsOnceItClaimed) {
+  ClaimingStore store{directory_ / "metrics.db", /*claims=*/true};
+
+  ASSERT_TRUE(
+      run_on(store, [&](const pipeline::Ingestor&) { return store.latest_rows_asked > 0; }));
+
+  EXPECT_EQ(store.latest_rows_asked_before_claims, 0);
 }
 
 // An exception that escapes the event loop unwinds through the ingestor while its consumer is

@@ -1,0 +1,162 @@
+#include "pipeline/assignment_restorer.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <utility>
+
+#include "kafka/consumer.h"
+#include "pipeline/waits.h"
+
+namespace cryptometrics::pipeline {
+
+AssignmentRestorer::AssignmentRestorer(boost::asio::io_context& io, storage::StorageThread& storage,
+                                       metrics::Book& book, Settings settings,
+                                       std::function<void(Assignment)> taken_over)
+    : io_{io},
+      storage_{storage},
+      book_{book},
+      settings_{std::move(settings)},
+      taken_over_{std::move(taken_over)},
+      retry_timer_{io},
+      backoff_{kFirstRetry, kLongestRetry} {}
+
+boost::asio::awaitable<void> AssignmentRestorer::read_back_book() {
+  auto load = [window = book_.sma_window()](storage::Storage& storage) {
+    return storage.load_histories(window);
+  };
+  std::vector<metrics::History> histories;
+  try {
+    histories = co_await storage_.run(std::move(load));
+  } catch (const std::exception& error) {
+    spdlog::error("reading the metrics back from storage: {}", error.what());
+  }
+  if (stopping_) co_return;
+  book_.restore(histories);
+  spdlog::info("metrics of {} pairs read back from storage", histories.size());
+}
+
+void AssignmentRestorer::assigned(const std::vector<kafka::TopicPartition>& partitions) {
+  to_load_.insert(partitions.begin(), partitions.end());
+}
+
+void AssignmentRestorer::revoked(const std::vector<kafka::TopicPartition>& partitions) {
+  // One revoked while it is taken over is left out of the assignment; its claim is let go.
+  for (const auto& partition : partitions) {
+    to_load_.erase(partition);
+    loading_.erase(partition);
+  }
+}
+
+void AssignmentRestorer::lose(const std::set<kafka::TopicPartition>& partitions) {
+  for (const auto& partition : partitions) claims_.erase(partition);
+}
+
+void AssignmentRestorer::take_over_assigned() {
+  if (to_load_.empty() || !loading_.empty()) return;
+  loading_ = std::exchange(to_load_, {});
+  boost::asio::co_spawn(io_, take_over(), boost::asio::detached);
+}
+
+bool AssignmentRestorer::owns(const kafka::TopicPartition& partition) const {
+  return loading_.contains(partition) || to_load_.contains(partition);
+}
+
+std::vector<storage::Claim> AssignmentRestorer::claims_on(
+    const std::vector<storage::PartitionOffset>& offsets) const {
+  std::vector<storage::Claim> claims;
+  for (const auto& offset : offsets) {
+    if (const auto claim = claims_.find({offset.topic, offset.partition}); claim != claims_.end()) {
+      claims.push_back({offset.topic, offset.partition, claim->second});
+    }
+  }
+  return claims;
+}
+
+void AssignmentRestorer::stop() {
+  stopping_ = true;
+  retry_timer_.cancel();
+}
+
+boost::asio::awaitable<void> AssignmentRestorer::take_over() {
+  for (;;) {
+    std::vector<std::int32_t> numbers;
+    for (const auto& partition : loading_) numbers.push_back(partition.partition);
+    auto work = [numbers, topic = settings_.topic, owner = settings_.instance_id,
+                 window = book_.sma_window()](storage::Storage& storage) {
+      return storage.take_over(topic, numbers, owner, window);
+    };
+    std::optional<storage::Takeover> takeover;
+    std::string failure;
+    try {
+      takeover = co_await storage_.run(std::move(work));
+    } catch (const std::exception& error) {
+      failure = error.what();
+    }
+    if (stopping_) co_return;
+    if (takeover) {
+      backoff_.reset();
+      for (const storage::Claim& claim : takeover->claims) {
+        claims_[{claim.topic, claim.partition}] = claim.epoch;
+      }
+      book_.restore(takeover->histories);
+      Assignment assignment = assign(takeover->offsets);
+      assignment.claimed = !takeover->claims.empty();
+      taken_over_(std::move(assignment));
+      co_return;
+    }
+    const auto wait = backoff_.next();
+    spdlog::error("taking over {}: {}; retrying in {} ms", kafka::describe(loading_), failure,
+                  wait.count());
+    if (!co_await wait_on(retry_timer_, wait) || stopping_) co_return;
+  }
+}
+
+Assignment AssignmentRestorer::assign(const std::vector<storage::PartitionOffset>& stored) {
+  const auto stored_offset = [&stored](const kafka::TopicPartition& partition) {
+    const auto found = std::find_if(stored.begin(), stored.end(), [&partition](const auto& offset) {
+      return offset.topic == partition.topic && offset.partition == partition.partition;
+    });
+    return found != stored.end() ? &*found : nullptr;
+  };
+  // Decided once, from what earlier runs stored: later assignments in this run find the lives
+  // begun here, once rows of them are stored.
+  if (settings_.topic_starts_empty && !lives_begun_) {
+    lives_begun_.emplace();
+    for (const auto& offset : stored) {
+      (*lives_begun_)[{offset.topic, offset.partition}] = offset.life + 1;
+    }
+  }
+  Assignment assignment;
+  assignment.partitions.assign(loading_.begin(), loading_.end());
+  loading_.clear();
+  for (const auto& partition : assignment.partitions) {
+    Position& position = assignment.positions[partition];
+    const storage::PartitionOffset* offset = stored_offset(partition);
+    std::optional<storage::Life> begun;
+    if (lives_begun_) {
+      if (const auto found = lives_begun_->find(partition); found != lives_begun_->end()) {
+        begun = found->second;
+      }
+    }
+    if (begun && (offset == nullptr || offset->life < *begun)) {
+      spdlog::warn(
+          "Kafka {} starts over: the embedded broker is new in this run, so its stored offset "
+          "{} (life {}) lies beyond the partition's end (log end 0 at start); consuming it from "
+          "its beginning as life {}, the rows of earlier lives stay stored",
+          kafka::describe(partition), offset != nullptr ? offset->next_offset : 0,
+          offset != nullptr ? offset->life : 0, *begun);
+      position.life = *begun;
+      assignment.start_offsets[partition] = kafka::kFromBeginning;
+      ++started_over_;
+    } else if (offset != nullptr) {
+      position = {offset->life, offset->next_offset};
+      assignment.start_offsets[partition] = offset->next_offset;
+    }
+  }
+  return assignment;
+}
+
+}  // namespace cryptometrics::pipeline
