@@ -102,9 +102,7 @@ boost::asio::awaitable<void> AssignmentRestorer::take_over() {
         claims_[{claim.topic, claim.partition}] = claim.epoch;
       }
       book_.restore(takeover->histories);
-      Assignment assignment = assign(takeover->offsets);
-      assignment.claimed = !takeover->claims.empty();
-      taken_over_(std::move(assignment));
+      taken_over_(assign(takeover->offsets));
       co_return;
     }
     const auto wait = backoff_.next();

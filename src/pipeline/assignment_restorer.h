@@ -29,8 +29,6 @@ struct Assignment {
   // For Consumer::assign: where the stored offsets say; the others at the group's committed
   // offset.
   std::map<kafka::TopicPartition, std::int64_t> start_offsets;
-  // Storage claimed them for this instance: other instances may write the topic too.
-  bool claimed = false;
 };
 
 // Takes over the partitions the group assigns: claims them in storage, reads back their pairs'

@@ -68,6 +68,8 @@ Ingestor::Ingestor(boost::asio::io_context& io, const IngestorSettings& settings
 Ingestor::~Ingestor() = default;
 
 void Ingestor::start() {
+  // Standing by without partitions, an instance still answers for every pair.
+  if (storage_.status().shared) others_.start();
   boost::asio::co_spawn(io_, restore_then_join(), boost::asio::detached);
   boost::asio::co_spawn(io_, report_progress(), boost::asio::detached);
 }
@@ -131,7 +133,6 @@ void Ingestor::taken_over(Assignment assignment) {
     batcher_.start(partition, position);
   }
   consumer_.assign(assignment.partitions, assignment.start_offsets);
-  if (assignment.claimed) others_.start();
   if (restorer_.waiting()) {
     take_over_when_idle();
   } else if (!batcher_.full(writer_.busy())) {

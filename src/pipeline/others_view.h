@@ -24,9 +24,8 @@ class OthersView {
   OthersView(boost::asio::io_context& io, storage::StorageThread& storage, metrics::Book& book,
              std::string topic, std::function<bool(const kafka::TopicPartition&)> owns);
 
-  // Starts following the store; later calls do nothing. Call it once storage claimed
-  // partitions: a store that claims nothing is this instance's alone (SQLite), with no other
-  // instance's pairs to show.
+  // Starts following the store; later calls do nothing. Only for a store other instances share
+  // (Status::shared): one that is this instance's alone (SQLite) holds no other instance's pairs.
   void start();
   void stop();
 

@@ -39,6 +39,8 @@ struct Status {
   std::size_t spool_depth = 0;  // rows waiting in the spool
   std::string last_error;       // empty when none
   bool has_spool = false;       // spool_depth, rows.spooled and rows.replayed apply
+  // Other instances may write to this store too (PostgreSQL), so it holds pairs they compute.
+  bool shared = false;
   RowCounts rows;
 
   bool operator==(const Status&) const = default;

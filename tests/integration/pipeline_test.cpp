@@ -109,12 +109,12 @@ struct PipelineRun {
   pipeline::IngestCounters counters;
 };
 
-// The SQLite store, standing in for one that claims partitions (as PostgreSQL does) when asked,
-// and counting how often it is asked for the pairs of other instances, before and after it
-// handed out claims.
-class ClaimingStore final : public storage::Storage {
+// The SQLite store, standing in for one other instances share (as PostgreSQL is) when asked,
+// and counting how often it is asked for the pairs of other instances, before and after the
+// first take-over.
+class SharedStore final : public storage::Storage {
  public:
-  ClaimingStore(const std::filesystem::path& path, bool claims) : store_{path}, claims_{claims} {}
+  SharedStore(const std::filesystem::path& path, bool shared) : store_{path}, shared_{shared} {}
 
   void write(const storage::Batch& batch) override { store_.write(batch); }
   std::vector<metrics::History> load_histories(std::size_t window) override {
@@ -129,29 +129,27 @@ class ClaimingStore final : public storage::Storage {
   }
   storage::Takeover take_over(std::string_view topic, const std::vector<std::int32_t>& partitions,
                               std::string_view owner, std::size_t window) override {
-    storage::Takeover takeover = store_.take_over(topic, partitions, owner, window);
-    if (claims_) {
-      for (const std::int32_t partition : partitions) {
-        takeover.claims.push_back({std::string{topic}, partition, 1});
-      }
-      claimed_ = true;
-    }
-    return takeover;
+    taken_over_ = true;
+    return store_.take_over(topic, partitions, owner, window);
   }
   std::vector<storage::LatestRow> latest_rows(std::string_view topic) override {
     ++latest_rows_asked;
-    if (!claimed_) ++latest_rows_asked_before_claims;
+    if (!taken_over_) ++latest_rows_asked_before_take_over;
     return store_.latest_rows(topic);
   }
-  storage::Status status() const override { return store_.status(); }
+  storage::Status status() const override {
+    storage::Status status = store_.status();
+    status.shared = shared_;
+    return status;
+  }
 
   std::atomic<int> latest_rows_asked = 0;
-  std::atomic<int> latest_rows_asked_before_claims = 0;
+  std::atomic<int> latest_rows_asked_before_take_over = 0;
 
  private:
   storage::sqlite::SqliteStore store_;
-  bool claims_;
-  bool claimed_ = false;  // on the storage thread only
+  bool shared_;
+  bool taken_over_ = false;  // on the storage thread only
 };
 
 class PipelineTest : public ::testing::Test {
@@ -542,13 +540,13 @@ TEST_F(PipelineTest, StopGivingUpAFailedBatchStoresNothingReadAfterIt) {
   expect_book(book, sequence.rows_by_pair);
 }
 
-// Only a store that claims partitions is shared by instances: with SQLite alone there are no
-// other instances' pairs to show, and the store is not asked for them.
-TEST_F(PipelineTest, AStoreThatClaimsNothingIsNeverAskedForOtherInstancesPairs) {
+// Only a store other instances share holds their pairs: with SQLite alone there are none to
+// show, and the store is not asked for them.
+TEST_F(PipelineTest, AStoreOfThisInstanceAloneIsNeverAskedForOtherInstancesPairs) {
   std::map<std::string, ExpectedPair> expected;
   const Sequence sequence = make_sequence(0, 100, expected);
   produce(broker_.bootstrap_servers(), sequence);
-  ClaimingStore store{directory_ / "metrics.db", /*claims=*/false};
+  SharedStore store{directory_ / "metrics.db", /*shared=*/false};
 
   // Joining the group alone takes seconds: polls every 500 ms would have come by then.
   ASSERT_TRUE(run_on(store, [&](const pipeline::Ingestor& ingestor) {
@@ -558,13 +556,15 @@ TEST_F(PipelineTest, AStoreThatClaimsNothingIsNeverAskedForOtherInstancesPairs) 
   EXPECT_EQ(store.latest_rows_asked, 0);
 }
 
-TEST_F(PipelineTest, AStoreThatClaimsPartitionsIsAskedForOtherInstancesPairsOnceItClaimed) {
-  ClaimingStore store{directory_ / "metrics.db", /*claims=*/true};
+// A shared store is asked from the start: an instance standing by without partitions answers
+// for every pair as well.
+TEST_F(PipelineTest, ASharedStoreIsAskedForOtherInstancesPairsBeforeAnyPartitionIsAssigned) {
+  SharedStore store{directory_ / "metrics.db", /*shared=*/true};
 
   ASSERT_TRUE(
       run_on(store, [&](const pipeline::Ingestor&) { return store.latest_rows_asked > 0; }));
 
-  EXPECT_EQ(store.latest_rows_asked_before_claims, 0);
+  EXPECT_GT(store.latest_rows_asked_before_take_over, 0);
 }
 
 // An exception that escapes the event loop unwinds through the ingestor while its consumer is

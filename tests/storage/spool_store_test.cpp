@@ -248,6 +248,7 @@ TEST_F(SpoolingStoreTest, StoresInPostgresWhileItIsUp) {
                                      .spool_depth = 0,
                                      .last_error = "",
                                      .has_spool = true,
+                                     .shared = true,
                                      .rows = {.stored = 5}}));
   EXPECT_EQ(Queue{spool_path()}.depth(), 0u);
 }
@@ -285,6 +286,7 @@ TEST_F(SpoolingStoreTest, SpoolsWhilePostgresIsDownAndReplaysInOrderOnceItIsBack
                                      .spool_depth = 0,
                                      .last_error = "",
                                      .has_spool = true,
+                                     .shared = true,
                                      .rows = {.stored = 4, .spooled = 22, .replayed = 22}}));
   EXPECT_EQ(Queue{spool_path()}.depth(), 0u);
 }

@@ -360,6 +360,7 @@ Takeover PostgresStore::take_over(std::string_view topic,
 Status PostgresStore::status() const {
   Status status;
   status.backend = "postgres";
+  status.shared = true;
   status.ready = last_error_.empty();
   status.state = last_error_.empty() ? "ok" : "failing";
   status.last_error = last_error_;

@@ -175,6 +175,7 @@ Status SpoolingStore::status() const {
   Status status;
   status.backend = "postgres";
   status.has_spool = true;
+  status.shared = true;
   status.spool_depth = spool_depth_;
   status.rows = rows_;
   if (!spool_error_.empty()) {
