@@ -408,7 +408,7 @@ void Consumer::assign(const std::vector<TopicPartition>& partitions,
     const auto stored = start_offsets.find(partition);
     entry->offset = stored != start_offsets.end() ? stored->second : RD_KAFKA_OFFSET_INVALID;
     if (!positions.empty()) positions += ", ";
-    positions += partition.topic + "[" + std::to_string(partition.partition) + "] from ";
+    positions += describe(partition) + " from ";
     if (stored == start_offsets.end()) {
       positions += "the committed offset";
     } else if (stored->second == kFromBeginning) {

@@ -68,8 +68,8 @@ std::vector<storage::Claim> AssignmentRestorer::claims_on(
     const std::vector<storage::PartitionOffset>& offsets) const {
   std::vector<storage::Claim> claims;
   for (const auto& offset : offsets) {
-    if (const auto claim = claims_.find({offset.topic, offset.partition}); claim != claims_.end()) {
-      claims.push_back({offset.topic, offset.partition, claim->second});
+    if (const auto claim = claims_.find(offset); claim != claims_.end()) {
+      claims.push_back({offset, claim->second});
     }
   }
   return claims;
@@ -99,7 +99,7 @@ boost::asio::awaitable<void> AssignmentRestorer::take_over() {
     if (takeover) {
       backoff_.reset();
       for (const storage::Claim& claim : takeover->claims) {
-        claims_[{claim.topic, claim.partition}] = claim.epoch;
+        claims_[claim] = claim.epoch;
       }
       book_.restore(takeover->histories);
       taken_over_(assign(takeover->offsets));
@@ -115,7 +115,8 @@ boost::asio::awaitable<void> AssignmentRestorer::take_over() {
 Assignment AssignmentRestorer::assign(const std::vector<storage::PartitionOffset>& stored) {
   const auto stored_offset = [&stored](const kafka::TopicPartition& partition) {
     const auto found = std::find_if(stored.begin(), stored.end(), [&partition](const auto& offset) {
-      return offset.topic == partition.topic && offset.partition == partition.partition;
+      const kafka::TopicPartition& of = offset;
+      return of == partition;
     });
     return found != stored.end() ? &*found : nullptr;
   };
@@ -124,7 +125,7 @@ Assignment AssignmentRestorer::assign(const std::vector<storage::PartitionOffset
   if (settings_.topic_starts_empty && !lives_begun_) {
     lives_begun_.emplace();
     for (const auto& offset : stored) {
-      (*lives_begun_)[{offset.topic, offset.partition}] = offset.life + 1;
+      (*lives_begun_)[offset] = offset.life + 1;
     }
   }
   Assignment assignment;

@@ -29,7 +29,7 @@ std::vector<storage::PartitionOffset> to_rows(const Positions& offsets) {
   std::vector<storage::PartitionOffset> rows;
   rows.reserve(offsets.size());
   for (const auto& [partition, position] : offsets) {
-    rows.push_back({partition.topic, partition.partition, position.next_offset, position.life});
+    rows.push_back({partition, position.next_offset, position.life});
   }
   return rows;
 }
@@ -63,7 +63,7 @@ std::vector<std::string> Batcher::stop_reading(const std::set<kafka::TopicPartit
 std::vector<std::string> Batcher::drop(const std::set<kafka::TopicPartition>& partitions) {
   // A row dropped no longer counts towards back-pressure.
   const auto drop_row = [&](const auto& row) {
-    if (!partitions.contains({row.source.topic, row.source.partition})) return false;
+    if (!partitions.contains(row.source)) return false;
     pending_bytes_ -= bytes_of(row);
     return true;
   };
@@ -88,7 +88,7 @@ bool Batcher::add(const kafka::Message& message) {
   pending_offsets_[partition] = position;
 
   if (empty()) pending_since_ = std::chrono::steady_clock::now();
-  storage::Source source{partition.topic, message.partition, message.offset, position.life};
+  storage::Source source{partition, message.offset, position.life};
   auto decoded = market::decode_quote(message.payload, message.timestamp);
   if (auto* quote = std::get_if<market::Quote>(&decoded)) {
     check_keyed_by_pair(quote->pair, partition);

@@ -74,9 +74,9 @@ void DurableWriter::give_up(const storage::Batch& batch, const std::string& fail
 storage::Batch DurableWriter::without_lost(const storage::Batch& batch,
                                            const storage::Fenced& refused) {
   std::set<kafka::TopicPartition> lost;
-  for (const storage::Claim& claim : refused.lost()) lost.insert({claim.topic, claim.partition});
+  for (const storage::Claim& claim : refused.lost()) lost.insert(claim);
   const auto of_lost = [&lost](const auto& source) {
-    return lost.contains({source.topic, source.partition});
+    return lost.contains(source);
   };
   storage::Batch kept;
   for (const auto& row : batch.quotes) {

@@ -21,7 +21,7 @@ std::map<kafka::TopicPartition, std::int64_t> to_commit(
     const std::vector<storage::PartitionOffset>& offsets) {
   std::map<kafka::TopicPartition, std::int64_t> next_offsets;
   for (const auto& offset : offsets) {
-    next_offsets[{offset.topic, offset.partition}] = offset.next_offset;
+    next_offsets[offset] = offset.next_offset;
   }
   return next_offsets;
 }

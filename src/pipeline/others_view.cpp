@@ -63,7 +63,7 @@ boost::asio::awaitable<void> OthersView::follow() {
     // computes itself.
     for (const storage::LatestRow& latest : rows) {
       const storage::Source& source = latest.row.source;
-      if (owns_({source.topic, source.partition})) continue;
+      if (owns_(source)) continue;
       book_.observe(latest.row.metrics, {.from_store = true,
                                          .owner = latest.owner,
                                          .partition = source.partition,

@@ -16,8 +16,8 @@ void RejectionLog::record(const storage::Source& source, std::string_view reason
   }
   if (logged_ < logged_per_period_) {
     ++logged_;
-    spdlog::warn("rejected message at {}[{}] offset {}: {}", source.topic, source.partition,
-                 source.offset, reason);
+    spdlog::warn("rejected message at {} offset {}: {}", kafka::describe(source), source.offset,
+                 reason);
     return;
   }
   if (suppressed_++ > 0) return;

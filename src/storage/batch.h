@@ -1,11 +1,13 @@
 #pragma once
 
+#include <compare>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "kafka/topic_partition.h"
 #include "market/timestamp.h"
 #include "metrics/snapshot.h"
 
@@ -16,15 +18,17 @@ namespace cryptometrics::storage {
 // The same topic, partition and offset name a different message in each life.
 using Life = std::int32_t;
 
-// Where a message came from: its Kafka topic, partition, offset and the partition's life.
+// Source, PartitionOffset and Claim are each a Kafka partition with what is known of it, so that
+// one of them is a kafka::TopicPartition where a partition is all that matters (a map's key, a
+// set of partitions lost, a log line's "crypto_prices[2]").
+
+// Where a message came from: its Kafka topic and partition, offset and the partition's life.
 // Unique per message.
-struct Source {
-  std::string topic;
-  std::int32_t partition = 0;
+struct Source : kafka::TopicPartition {
   std::int64_t offset = 0;
   Life life = 0;
 
-  bool operator==(const Source&) const = default;
+  auto operator<=>(const Source&) const = default;
 };
 
 // An accepted quote with the metrics right after it: one row of crypto_metrics.
@@ -55,9 +59,7 @@ struct RejectedRow {
 };
 
 // The next offset to consume from a partition in its life: every message before it is stored.
-struct PartitionOffset {
-  std::string topic;
-  std::int32_t partition = 0;
+struct PartitionOffset : kafka::TopicPartition {
   std::int64_t next_offset = 0;
   Life life = 0;
 
@@ -76,9 +78,7 @@ std::vector<PartitionOffset> furthest_per_partition(std::vector<PartitionOffset>
 // assigned to the instance. A batch carries the claims of its partitions; once another instance
 // claimed one since, the store refuses the batch whole (Fenced), so an instance that lost a
 // partition without knowing it yet cannot write over its new owner's rows.
-struct Claim {
-  std::string topic;
-  std::int32_t partition = 0;
+struct Claim : kafka::TopicPartition {
   std::int64_t epoch = 0;
 
   bool operator==(const Claim&) const = default;

@@ -222,7 +222,7 @@ void check_claims(pqxx::transaction_base& transaction, const std::vector<Claim>&
       for (const std::int64_t epoch : epochs) {
         if (found != held.end() && found->second.second == epoch) continue;
         lost.push_back({topic, partition, epoch});
-        holders += (holders.empty() ? "" : ", ") + topic + "[" + std::to_string(partition) + "] " +
+        holders += (holders.empty() ? "" : ", ") + kafka::describe(lost.back()) + " " +
                    (found == held.end() ? std::string{"unclaimed"}
                                         : "claimed by " + found->second.first + " (epoch " +
                                               std::to_string(found->second.second) + ")");

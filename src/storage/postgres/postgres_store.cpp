@@ -249,9 +249,9 @@ void PostgresStore::write(const Batch& batch) {
     for (const RefusedQuote& quote : refused) {
       const Source& source = quote.row.source;
       spdlog::error(
-          "PostgreSQL {} refused the row of {} from {}[{}] offset {} (life {}): {}; it is kept in "
+          "PostgreSQL {} refused the row of {} from {} offset {} (life {}): {}; it is kept in "
           "rejected_quotes instead",
-          description_, quote.row.metrics.pair, source.topic, source.partition, source.offset,
+          description_, quote.row.metrics.pair, kafka::describe(source), source.offset,
           source.life, quote.reason);
     }
   }

@@ -5,7 +5,6 @@
 #include <map>
 #include <set>
 #include <string>
-#include <tuple>
 #include <utility>
 
 namespace cryptometrics::storage::spool {
@@ -62,17 +61,16 @@ std::vector<metrics::History> merge_histories(const std::vector<metrics::History
 // A Kafka message is stored once per store, so its source tells the copies of a row apart.
 std::vector<QuoteRow> merge_rows(const std::vector<QuoteRow>& stored,
                                  const std::vector<QuoteRow>& spooled, std::size_t limit) {
-  std::set<std::tuple<std::string, std::int32_t, Life, std::int64_t>> in_spool;
+  std::set<Source> in_spool;
   std::vector<QuoteRow> merged;
   for (const QuoteRow& row : spooled) {
     if (merged.size() == limit) return merged;
-    in_spool.emplace(row.source.topic, row.source.partition, row.source.life, row.source.offset);
+    in_spool.insert(row.source);
     merged.push_back(row);
   }
   for (const QuoteRow& row : stored) {
     if (merged.size() == limit) break;
-    if (!in_spool.contains(
-            {row.source.topic, row.source.partition, row.source.life, row.source.offset})) {
+    if (!in_spool.contains(row.source)) {
       merged.push_back(row);
     }
   }

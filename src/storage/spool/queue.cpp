@@ -78,7 +78,7 @@ std::int64_t read_oldest_rows(SQLite::Statement& statement, std::string_view tab
 std::vector<PartitionOffset> offsets_reached(const Batch& batch) {
   std::vector<PartitionOffset> reached;
   const auto reach = [&reached](const Source& source) {
-    reached.push_back({source.topic, source.partition, source.offset + 1, source.life});
+    reached.push_back({source, source.offset + 1, source.life});
   };
   for (const QuoteRow& row : batch.quotes) reach(row.source);
   for (const RejectedRow& row : batch.rejections) reach(row.source);

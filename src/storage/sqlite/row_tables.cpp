@@ -46,11 +46,11 @@ std::string insert_statement(std::string_view table, std::string_view columns, i
 }
 
 // The epoch of each partition's claim in a batch.
-using Epochs = std::map<std::pair<std::string, std::int32_t>, std::int64_t>;
+using Epochs = std::map<kafka::TopicPartition, std::int64_t>;
 
 Epochs epochs_of(const Batch& batch) {
   Epochs epochs;
-  for (const Claim& claim : batch.claims) epochs[{claim.topic, claim.partition}] = claim.epoch;
+  for (const Claim& claim : batch.claims) epochs[claim] = claim.epoch;
   return epochs;
 }
 
@@ -58,7 +58,7 @@ Epochs epochs_of(const Batch& batch) {
 void bind_claim(SQLite::Statement& statement, int parameter, const Source& source,
                 const Epochs* epochs) {
   if (epochs == nullptr) return;
-  const auto found = epochs->find({source.topic, source.partition});
+  const auto found = epochs->find(source);
   if (found == epochs->end()) {
     statement.bind(parameter);
   } else {
