@@ -35,6 +35,17 @@ TEST(MergeHistories, TakesTheLatestRowFromTheSpoolAndMidPricesFromBoth) {
   EXPECT_EQ(merged[0].recent_mid_prices, mid_prices(6, 12));
 }
 
+// With several instances, a spool may hold a pair's older rows: written while this instance
+// read its partition, which another instance read on from since, storing newer rows. The
+// store's later row is the pair's state, not the spool's.
+TEST(MergeHistories, KeepsTheStoresHistoryWhereItIsNewerThanTheSpools) {
+  const auto merged = merge_histories({history("BTC-USD", 16, 20)}, {history("BTC-USD", 9, 12)});
+
+  ASSERT_EQ(merged.size(), 1u);
+  EXPECT_EQ(merged[0].latest, history("BTC-USD", 16, 20).latest);
+  EXPECT_EQ(merged[0].recent_mid_prices, mid_prices(16, 20));
+}
+
 TEST(MergeHistories, KeepsPairsFoundInOnlyOneOrderedByPair) {
   const auto merged = merge_histories({history("ETH-USD", 1, 3)}, {history("BTC-USD", 1, 2)});
 

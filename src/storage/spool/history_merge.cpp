@@ -16,7 +16,8 @@ std::int64_t size_of(const std::vector<market::Decimal>& mid_prices) {
 
 // A pair's rows carry its quote count, which goes up by one per row, so the count of each mid
 // price is known without asking where the row came from. PostgreSQL holds the older rows and the
-// spool the newer ones, since new rows queue behind spooled ones. Two cases need the counts:
+// spool the newer ones, since new rows queue behind spooled ones (unless another instance read
+// the pair on since: see merge_histories). Two cases need the counts:
 // - a replay that PostgreSQL committed but whose rows a crash kept in the spool: those rows are
 //   in both, and PostgreSQL's copies (the ones from the spool's first count on) are dropped;
 // - PostgreSQL's history only as last known while it is down, older than the spool's first row:
@@ -46,7 +47,9 @@ std::vector<metrics::History> merge_histories(const std::vector<metrics::History
   }
   for (const metrics::History& newer : spooled) {
     auto [entry, inserted] = by_pair.try_emplace(newer.latest.pair, newer);
-    if (!inserted) {
+    // With several instances the spool may hold a pair's older rows, from before another
+    // instance read its partition on: the store's later row is the pair's state then.
+    if (!inserted && entry->second.latest.count < newer.latest.count) {
       entry->second = metrics::History{newer.latest, merged_mid_prices(entry->second, newer)};
     }
   }
