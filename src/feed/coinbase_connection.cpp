@@ -33,7 +33,8 @@ bool is_ip_address(const std::string& host) {
 // "certificate has expired"), or empty when the handshake failed for another reason.
 std::string verification_failure(SSL* ssl, const boost::system::error_code& error) {
   if (error.category() != asio::error::get_ssl_category() ||
-      ERR_GET_REASON(static_cast<unsigned long>(error.value())) != SSL_R_CERTIFICATE_VERIFY_FAILED) {
+      ERR_GET_REASON(static_cast<unsigned long>(error.value())) !=
+          SSL_R_CERTIFICATE_VERIFY_FAILED) {
     return {};
   }
   const long result = SSL_get_verify_result(ssl);
@@ -46,9 +47,7 @@ std::string verification_failure(SSL* ssl, const boost::system::error_code& erro
 
 }  // namespace
 
-std::string Endpoint::url() const {
-  return "wss://" + host + ":" + std::to_string(port) + target;
-}
+std::string Endpoint::url() const { return "wss://" + host + ":" + std::to_string(port) + target; }
 
 asio::ssl::context make_tls_context(const std::string& ca_file) {
   asio::ssl::context tls{asio::ssl::context::tls_client};
@@ -56,12 +55,13 @@ asio::ssl::context make_tls_context(const std::string& ca_file) {
   boost::system::error_code error;
   if (ca_file.empty()) {
     tls.set_default_verify_paths(error);
-    if (error) throw std::runtime_error("cannot load the system's CA certificates: " +
-                                        error.message());
+    if (error)
+      throw std::runtime_error("cannot load the system's CA certificates: " + error.message());
   } else {
     tls.load_verify_file(ca_file, error);
-    if (error) throw std::runtime_error("TLS_CA_FILE " + ca_file + ": cannot load it as PEM " +
-                                        "certificates: " + error.message());
+    if (error)
+      throw std::runtime_error("TLS_CA_FILE " + ca_file + ": cannot load it as PEM " +
+                               "certificates: " + error.message());
   }
   return tls;
 }
@@ -81,7 +81,7 @@ asio::awaitable<void> CoinbaseConnection::open(std::chrono::milliseconds timeout
       .handshake_timeout = timeout, .idle_timeout = 2 * ping_after, .keep_alive_pings = true});
   boost::system::error_code error;
   auto handshake = websocket_.async_handshake(endpoint_.host, endpoint_.target,
-                                                    asio::redirect_error(use_awaitable, error));
+                                              asio::redirect_error(use_awaitable, error));
   co_await std::move(handshake);
   if (error) fail("websocket handshake", error);
 }
@@ -89,11 +89,11 @@ asio::awaitable<void> CoinbaseConnection::open(std::chrono::milliseconds timeout
 asio::awaitable<void> CoinbaseConnection::connect_tcp() {
   boost::system::error_code error;
   auto resolving = resolver_.async_resolve(endpoint_.host, std::to_string(endpoint_.port),
-                                                 asio::redirect_error(use_awaitable, error));
+                                           asio::redirect_error(use_awaitable, error));
   const auto addresses = co_await std::move(resolving);
   if (error) fail("resolving the host", error);
-  auto connecting = beast::get_lowest_layer(websocket_).async_connect(
-      addresses, asio::redirect_error(use_awaitable, error));
+  auto connecting = beast::get_lowest_layer(websocket_)
+                        .async_connect(addresses, asio::redirect_error(use_awaitable, error));
   co_await std::move(connecting);
   if (error) fail("TCP connect", error);
 }
@@ -103,13 +103,13 @@ asio::awaitable<void> CoinbaseConnection::handshake_tls() {
   // SNI takes host names only (RFC 6066); a server addressed by IP gets none.
   if (!is_ip_address(endpoint_.host) &&
       SSL_set_tlsext_host_name(tls.native_handle(), endpoint_.host.c_str()) != 1) {
-    fail("setting the TLS server name", {static_cast<int>(ERR_get_error()),
-                                         asio::error::get_ssl_category()});
+    fail("setting the TLS server name",
+         {static_cast<int>(ERR_get_error()), asio::error::get_ssl_category()});
   }
   tls.set_verify_callback(asio::ssl::host_name_verification(endpoint_.host));
   boost::system::error_code error;
-  auto handshake =
-      tls.async_handshake(asio::ssl::stream_base::client, asio::redirect_error(use_awaitable, error));
+  auto handshake = tls.async_handshake(asio::ssl::stream_base::client,
+                                       asio::redirect_error(use_awaitable, error));
   co_await std::move(handshake);
   if (!error) co_return;
   if (const auto refused = verification_failure(tls.native_handle(), error); !refused.empty()) {
@@ -129,8 +129,7 @@ asio::awaitable<void> CoinbaseConnection::send(std::string text) {
   if (error) fail("sending", error);
 }
 
-asio::awaitable<std::optional<std::string>> CoinbaseConnection::read(
-    Clock::time_point deadline) {
+asio::awaitable<std::optional<std::string>> CoinbaseConnection::read(Clock::time_point deadline) {
   beast::get_lowest_layer(websocket_).expires_at(deadline);
   buffer_.clear();
   boost::system::error_code error;
@@ -151,7 +150,9 @@ void CoinbaseConnection::fail(const char* step, const boost::system::error_code&
   if (error == websocket::error::closed) {
     const auto& reason = websocket_.reason();
     what = "the server closed the websocket (code " + std::to_string(reason.code) +
-           (reason.reason.empty() ? std::string{} : ", \"" + std::string(reason.reason.data(), reason.reason.size()) + "\"") +
+           (reason.reason.empty()
+                ? std::string{}
+                : ", \"" + std::string(reason.reason.data(), reason.reason.size()) + "\"") +
            ")";
   } else if (error == asio::ssl::error::stream_truncated || error == asio::error::eof ||
              error == asio::error::connection_reset) {

@@ -1,7 +1,7 @@
 #pragma once
 
-#include <utility>  // before Asio's awaitable.hpp, which uses std::exchange (NOTES.md)
-
+#include <utility>
+// Asio after <utility>: Boost 1.74's awaitable.hpp uses std::exchange without including it.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -43,8 +43,8 @@ class CoinbaseConnection {
  public:
   using Clock = std::chrono::steady_clock;
 
-  CoinbaseConnection(const boost::asio::any_io_executor& executor,
-                     boost::asio::ssl::context& tls, Endpoint endpoint);
+  CoinbaseConnection(const boost::asio::any_io_executor& executor, boost::asio::ssl::context& tls,
+                     Endpoint endpoint);
 
   // Resolves, connects, does the TLS handshake (SNI, the certificate verified and its name
   // checked against the host) and the websocket handshake, all within `timeout`. From then on

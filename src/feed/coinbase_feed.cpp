@@ -94,7 +94,8 @@ asio::awaitable<void> CoinbaseFeed::subscribe() {
   co_await connection_->send(subscribe_request(options_.products));
   const auto deadline = Clock::now() + options_.subscribe_timeout;
   for (;;) {
-    const std::string text = co_await next_message(deadline, "the answer to the subscribe");
+    const std::string text =
+        co_await next_message(deadline, "answer to the subscribe", options_.subscribe_timeout);
     ++status_.counters.messages;
     const Message message = parse_message(text);
     if (const auto* error = std::get_if<Error>(&message)) {
@@ -103,6 +104,7 @@ asio::awaitable<void> CoinbaseFeed::subscribe() {
                             ": " + error->message + " (" + error->reason + ")");
     }
     if (const auto* subscriptions = std::get_if<Subscriptions>(&message)) {
+      ++status_.counters.subscriptions;
       spdlog::info("Coinbase feed: subscribed at {} to {}", options_.endpoint.url(),
                    fmt::join(subscriptions->channels, ","));
       break;
@@ -117,20 +119,21 @@ asio::awaitable<void> CoinbaseFeed::subscribe() {
 
 asio::awaitable<void> CoinbaseFeed::receive() {
   for (;;) {
-    const std::string text =
-        co_await next_message(watchdog_.deadline(), "a message of " + watchdog_.silent_longest());
+    const std::string text = co_await next_message(
+        watchdog_.deadline(), "message of " + watchdog_.silent_longest(), options_.stale_after);
     ++status_.counters.messages;
     handle(text);
   }
 }
 
 asio::awaitable<std::string> CoinbaseFeed::next_message(Clock::time_point deadline,
-                                                         const std::string& waiting_for) {
+                                                        const std::string& awaited,
+                                                        std::chrono::milliseconds allowed) {
   auto text = co_await connection_->read(deadline);
   if (text) co_return std::move(*text);
   set_state(FeedState::stale);
-  throw ConnectionEnded("no " + waiting_for + " from " + options_.endpoint.url() + " for " +
-                        seconds_text(options_.stale_after) + ": reconnecting");
+  throw ConnectionEnded("no " + awaited + " from " + options_.endpoint.url() + " in " +
+                        seconds_text(allowed) + ": reconnecting");
 }
 
 void CoinbaseFeed::handle(const std::string& text) {

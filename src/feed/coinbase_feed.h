@@ -1,7 +1,7 @@
 #pragma once
 
-#include <utility>  // before Asio's awaitable.hpp, which uses std::exchange (NOTES.md)
-
+#include <utility>
+// Asio after <utility>: Boost 1.74's awaitable.hpp uses std::exchange without including it.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -25,8 +25,8 @@
 namespace cryptometrics::feed {
 
 struct FeedOptions {
-  Endpoint endpoint;                 // COINBASE_WS_URL
-  std::string ca_file;               // TLS_CA_FILE; empty: the system's CAs
+  Endpoint endpoint;                  // COINBASE_WS_URL
+  std::string ca_file;                // TLS_CA_FILE; empty: the system's CAs
   std::vector<std::string> products;  // PAIRS, which are Coinbase's product ids
   // A product without a message (ticker or heartbeat, which Coinbase sends every second) for this
   // long, or the connection silent as long: the connection is given up and made anew.
@@ -68,9 +68,10 @@ class CoinbaseFeed {
   boost::asio::awaitable<std::string> attempt();
   boost::asio::awaitable<void> subscribe();
   boost::asio::awaitable<void> receive();
-  // The next message, or ConnectionEnded when a product went quiet.
+  // The next message, or ConnectionEnded when `awaited` did not come within `allowed`.
   boost::asio::awaitable<std::string> next_message(Clock::time_point deadline,
-                                                    const std::string& waiting_for);
+                                                   const std::string& awaited,
+                                                   std::chrono::milliseconds allowed);
 
   // Acts on one message of a subscribed connection; throws ConnectionEnded on an `error`.
   void handle(const std::string& text);

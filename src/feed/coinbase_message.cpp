@@ -25,8 +25,9 @@ Message subscriptions_of(const json& object) {
 }
 
 Message ticker_of(const json& object, std::string_view text) {
-  Ticker ticker{
-      .product_id = string_field(object, "product_id"), .sequence = std::nullopt, .text = std::string{text}};
+  Ticker ticker{.product_id = string_field(object, "product_id"),
+                .sequence = std::nullopt,
+                .text = std::string{text}};
   if (ticker.product_id.empty()) return Malformed{"a ticker without a product_id"};
   const auto sequence = object.find("sequence");
   if (sequence != object.end() && sequence->is_number_integer()) {
@@ -53,14 +54,14 @@ Message parse_message(std::string_view text) {
   if (type == "ticker") return ticker_of(object, text);
   if (type == "heartbeat") return heartbeat_of(object);
   if (type == "subscriptions") return subscriptions_of(object);
-  if (type == "error") return Error{string_field(object, "message"), string_field(object, "reason")};
+  if (type == "error")
+    return Error{string_field(object, "message"), string_field(object, "reason")};
   return Unknown{type};
 }
 
 std::string subscribe_request(const std::vector<std::string>& product_ids) {
-  return json{{"type", "subscribe"},
-              {"product_ids", product_ids},
-              {"channels", {"ticker", "heartbeat"}}}
+  return json{
+      {"type", "subscribe"}, {"product_ids", product_ids}, {"channels", {"ticker", "heartbeat"}}}
       .dump();
 }
 

@@ -25,9 +25,10 @@ struct FeedCounters {
   std::uint64_t messages = 0;  // every message received, of any type
   std::uint64_t tickers = 0;
   std::uint64_t heartbeats = 0;
-  std::uint64_t errors = 0;     // `error` messages from the server
-  std::uint64_t unknown = 0;    // messages of a type the feed does not act on, ignored
-  std::uint64_t malformed = 0;  // not JSON, no type, no product
+  std::uint64_t subscriptions = 0;     // the server's answers to a subscribe
+  std::uint64_t errors = 0;            // `error` messages from the server
+  std::uint64_t unknown = 0;           // messages of a type the feed does not act on, ignored
+  std::uint64_t malformed = 0;         // not JSON, no type, no product
   std::uint64_t stale_sequence = 0;    // tickers dropped, not newer than their product's last
   std::uint64_t timed_on_receipt = 0;  // tickers without `time`, given their receipt time
   std::uint64_t connection_attempts = 0;

@@ -111,6 +111,50 @@ void add_consumer_lag(prometheus::Registry& registry,
   }
 }
 
+// Every state as a series, 1 for the current one, so that an alert can name the state.
+void add_feed(prometheus::Registry& registry, const FeedFigures& feed) {
+  auto& messages = prometheus::BuildCounter()
+                       .Name("crypto_metrics_feed_messages_total")
+                       .Help("Messages received from the live feed, by type")
+                       .Register(registry);
+  for (const auto& [type, count] : feed.messages) {
+    messages.Add({{"type", type}}).Increment(static_cast<double>(count));
+  }
+  prometheus::BuildCounter()
+      .Name("crypto_metrics_feed_reconnects_total")
+      .Help("Connections to the live feed lost and made anew")
+      .Register(registry)
+      .Add({})
+      .Increment(static_cast<double>(feed.reconnects));
+  auto& dropped = prometheus::BuildCounter()
+                      .Name("crypto_metrics_feed_tickers_dropped_total")
+                      .Help("Tickers of the live feed not produced, by reason")
+                      .Register(registry);
+  dropped.Add({{"reason", "stale_sequence"}})
+      .Increment(static_cast<double>(feed.dropped_stale_sequence));
+  dropped.Add({{"reason", "kafka_backlog"}})
+      .Increment(static_cast<double>(feed.dropped_kafka_backlog));
+  prometheus::BuildCounter()
+      .Name("crypto_metrics_feed_tickers_timed_on_receipt_total")
+      .Help("Tickers that came without a time and carry the time they arrived")
+      .Register(registry)
+      .Add({})
+      .Increment(static_cast<double>(feed.timed_on_receipt));
+  prometheus::BuildCounter()
+      .Name("crypto_metrics_feed_tickers_produced_total")
+      .Help("Tickers of the live feed handed to the Kafka producer")
+      .Register(registry)
+      .Add({})
+      .Increment(static_cast<double>(feed.produced));
+  auto& state = prometheus::BuildGauge()
+                    .Name("crypto_metrics_feed_state")
+                    .Help("The live feed's state: 1 for the current one")
+                    .Register(registry);
+  for (const auto* name : {"connecting", "subscribed", "stale", "backing_off", "stopped"}) {
+    state.Add({{"state", name}}).Set(feed.state == name ? 1.0 : 0.0);
+  }
+}
+
 void add_requests(prometheus::Registry& registry, const RequestCounts& requests) {
   auto& family = prometheus::BuildCounter()
                      .Name("crypto_metrics_http_requests_total")
@@ -157,6 +201,7 @@ std::string prometheus_text(const ServiceFigures& figures, const metrics::Latenc
   add_counters(registry, figures);
   add_storage(registry, figures.storage);
   add_consumer_lag(registry, figures.consumer_lag);
+  if (figures.feed) add_feed(registry, *figures.feed);
   add_requests(registry, requests);
   add_latency(registry, latency);
   return prometheus::TextSerializer{}.Serialize(registry.Collect());

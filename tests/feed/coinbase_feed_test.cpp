@@ -1,3 +1,5 @@
+#include "feed/coinbase_feed.h"
+
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
@@ -8,7 +10,6 @@
 #include <string>
 #include <vector>
 
-#include "feed/coinbase_feed.h"
 #include "market/timestamp.h"
 #include "support/coinbase_messages.h"
 #include "support/replay_server.h"
@@ -78,9 +79,9 @@ class CoinbaseFeedTest : public ::testing::Test {
 TEST_F(CoinbaseFeedTest, SubscribesAtOnceAndPublishesTickersExactlyAsReceived) {
   const auto first = ticker("BTC-USD", 100, "90000.10", "90000.20");
   const auto second = ticker("ETH-USD", 7, "3000.000000000000000001", "3000.5");
-  ReplayServer server{{.certificate = trusted,
-                       .plans = {{.messages = {first, R"({"type":"status","products":[]})",
-                                               second}}}}};
+  ReplayServer server{
+      {.certificate = trusted,
+       .plans = {{.messages = {first, R"({"type":"status","products":[]})", second}}}}};
   FeedUnderTest feed{server, trusted.certificate};
 
   ASSERT_TRUE(feed.run_until([&] { return feed.published.size() == 2; }));
@@ -120,13 +121,13 @@ TEST_F(CoinbaseFeedTest, FirstTickerWithoutTimeCarriesItsReceiptTime) {
 }
 
 TEST_F(CoinbaseFeedTest, DropsTickersNotNewerThanTheirProductsLastAndKeepsJumps) {
-  ReplayServer server{{.certificate = trusted,
-                       .plans = {{.messages = {ticker("BTC-USD", 100, "1.1", "1.2"),
-                                               ticker("BTC-USD", 250, "1.1", "1.3"),
-                                               ticker("BTC-USD", 250, "1.1", "1.3"),
-                                               ticker("BTC-USD", 200, "1.0", "1.2"),
-                                               ticker("ETH-USD", 3, "2.0", "2.1"),
-                                               ticker("BTC-USD", 9000, "1.1", "1.4")}}}}};
+  ReplayServer server{
+      {.certificate = trusted,
+       .plans = {
+           {.messages = {ticker("BTC-USD", 100, "1.1", "1.2"), ticker("BTC-USD", 250, "1.1", "1.3"),
+                         ticker("BTC-USD", 250, "1.1", "1.3"), ticker("BTC-USD", 200, "1.0", "1.2"),
+                         ticker("ETH-USD", 3, "2.0", "2.1"),
+                         ticker("BTC-USD", 9000, "1.1", "1.4")}}}}};
   FeedUnderTest feed{server, trusted.certificate};
 
   ASSERT_TRUE(feed.run_until([&] { return feed.status().counters.tickers == 6; }));
@@ -191,14 +192,15 @@ TEST_F(CoinbaseFeedTest, ErrorMessageIsCountedAndTheConnectionMadeAnew) {
   ASSERT_TRUE(feed.run_until([&] { return feed.published.size() == 1; }));
 
   EXPECT_EQ(feed.status().counters.errors, 1U);
-  EXPECT_EQ(feed.status().last_disconnect, "Coinbase sent an error: Failed to subscribe (too many)");
+  EXPECT_EQ(feed.status().last_disconnect,
+            "Coinbase sent an error: Failed to subscribe (too many)");
 }
 
 TEST_F(CoinbaseFeedTest, ReconnectsWhenTheServerDropsAnUnansweredSubscription) {
-  ReplayServer server{{.certificate = trusted,
-                       .plans = {{.ignore_subscribe = true},
-                                 {.messages = {ticker("ETH-USD", 5, "2.0", "2.1")}}},
-                       .subscribe_deadline = 1s}};
+  ReplayServer server{
+      {.certificate = trusted,
+       .plans = {{.ignore_subscribe = true}, {.messages = {ticker("ETH-USD", 5, "2.0", "2.1")}}},
+       .subscribe_deadline = 1s}};
   FeedUnderTest feed{server, trusted.certificate};
 
   ASSERT_TRUE(feed.run_until([&] { return feed.published.size() == 1; }));

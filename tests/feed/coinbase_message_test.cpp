@@ -1,8 +1,8 @@
+#include "feed/coinbase_message.h"
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
-
-#include "feed/coinbase_message.h"
 
 namespace cryptometrics::feed {
 namespace {
@@ -27,9 +27,9 @@ TEST(CoinbaseMessage, TickerKeepsItsTextProductSequenceAndTime) {
 }
 
 TEST(CoinbaseMessage, FirstTickerWithoutTimeSideTradeOrSizesIsStillATicker) {
-  const auto message = parse_message(
-      R"({"type":"ticker","sequence":5,"product_id":"BTC-USD","price":"90000.01",)"
-      R"("best_bid":"90000.00","best_ask":"90000.02"})");
+  const auto message =
+      parse_message(R"({"type":"ticker","sequence":5,"product_id":"BTC-USD","price":"90000.01",)"
+                    R"("best_bid":"90000.00","best_ask":"90000.02"})");
 
   const auto& ticker = std::get<Ticker>(message);
   EXPECT_EQ(ticker.product_id, "BTC-USD");

@@ -1,3 +1,5 @@
+#include "feed/ticker_publisher.h"
+
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
@@ -7,7 +9,6 @@
 #include <vector>
 
 #include "feed/coinbase_feed.h"
-#include "feed/ticker_publisher.h"
 #include "kafka/embedded_broker.h"
 #include "kafka/producer.h"
 #include "kafka/topic_reader.h"
@@ -61,7 +62,8 @@ TEST(TickerPublisher, KafkaDownKeepsMemoryBoundedAndEachProductsLatest) {
   publisher.start();
   feed.start();
 
-  ASSERT_TRUE(run_until(io, [&] { return feed.status().counters.tickers == kTickers; }, 30s));
+  ASSERT_TRUE(run_until(
+      io, [&] { return feed.status().counters.tickers == kTickers; }, 30s));
   EXPECT_LE(publisher.waiting(), kLimits.queue_capacity);
   EXPECT_LE(producer.queued(), kLimits.in_flight);
   EXPECT_GT(publisher.dropped(), 0U);

@@ -1,7 +1,7 @@
 #include "support/replay_server.h"
 
-#include <utility>  // before Asio's awaitable.hpp, which uses std::exchange
-
+#include <utility>
+// Asio after <utility>: Boost 1.74's awaitable.hpp uses std::exchange without including it.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -47,8 +47,7 @@ TestCertificate make_certificate(const TempDir& directory, const std::string& na
                    "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", made.key.string(),
                    "-out", made.certificate.string()}};
   if (openssl.wait(std::chrono::seconds{30}) != 0) {
-    throw std::runtime_error("openssl could not make a test certificate: " +
-                             openssl.stderr_text());
+    throw std::runtime_error("openssl could not make a test certificate: " + openssl.stderr_text());
   }
   return made;
 }
@@ -71,9 +70,9 @@ struct ReplayServer::Loop {
       server.update([](Record& record) { ++record.tcp_connections; });
       const auto& plans = options.plans;
       const ConnectionPlan plan =
-          plans.empty() ? ConnectionPlan{}
-                        : plans[std::min<std::size_t>(static_cast<std::size_t>(index),
-                                                      plans.size() - 1)];
+          plans.empty()
+              ? ConnectionPlan{}
+              : plans[std::min<std::size_t>(static_cast<std::size_t>(index), plans.size() - 1)];
       asio::co_spawn(io, session(std::move(socket), plan), asio::detached);
     }
   }
@@ -179,7 +178,8 @@ struct ReplayServer::Loop {
 
   asio::awaitable<bool> send(WebSocket& websocket, const std::string& text) {
     boost::system::error_code error;
-    auto writing = websocket.async_write(asio::buffer(text), asio::redirect_error(use_awaitable, error));
+    auto writing =
+        websocket.async_write(asio::buffer(text), asio::redirect_error(use_awaitable, error));
     co_await std::move(writing);
     co_return !error;
   }
@@ -201,7 +201,8 @@ struct ReplayServer::Loop {
   std::int64_t sequence = 1'000'000;
 };
 
-ReplayServer::ReplayServer(Options options) : loop_{std::make_unique<Loop>(*this, std::move(options))} {
+ReplayServer::ReplayServer(Options options)
+    : loop_{std::make_unique<Loop>(*this, std::move(options))} {
   port_ = loop_->acceptor.local_endpoint().port();
   asio::co_spawn(loop_->io, loop_->accept_loop(), asio::detached);
   thread_ = std::thread{[this] { loop_->io.run(); }};

@@ -69,7 +69,7 @@ class ReplayServer {
 
   struct Record {
     int tcp_connections = 0;
-    int tls_failures = 0;          // handshakes that failed (an untrusting client hangs up)
+    int tls_failures = 0;           // handshakes that failed (an untrusting client hangs up)
     int websocket_connections = 0;  // past the websocket handshake
     std::vector<std::string> subscribes;
     // From each websocket handshake to its subscribe.
