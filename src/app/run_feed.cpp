@@ -1,11 +1,8 @@
-#include <signal.h>
-#include <spdlog/spdlog.h>
-
-#include <boost/asio/signal_set.hpp>
 #include <iostream>
 
 #include "app/commands.h"
 #include "app/feed_options.h"
+#include "app/producer_command.h"
 #include "feed/coinbase_source.h"
 #include "kafka/producer.h"
 
@@ -21,18 +18,11 @@ int run_feed(const config::Settings& settings) {
   boost::asio::io_context io{1};
   kafka::Producer producer{settings.kafka_bootstrap_servers};
   feed::CoinbaseSource source{io, producer, settings.kafka_topic, feed_options(settings)};
-  boost::asio::signal_set signals{io, SIGINT, SIGTERM};
-  signals.async_wait([&](const boost::system::error_code& failure, int) {
-    if (failure) return;
-    source.stop();
-    io.stop();
-  });
-  source.start();
-  io.run();
-  const int undelivered = producer.flush(std::chrono::seconds{10});
-  spdlog::info("feed stopped: {} tickers produced, {} delivered, {} undelivered",
-               source.publisher().produced(), producer.delivered(), undelivered);
-  return undelivered == 0 ? 0 : 1;
+  return run_until_stopped(io, producer,
+                           {.name = "feed",
+                            .start = [&] { source.start(); },
+                            .stop = [&] { source.stop(); },
+                            .produced = [&] { return source.publisher().produced(); }});
 }
 
 }  // namespace cryptometrics::app

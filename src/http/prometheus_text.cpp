@@ -111,7 +111,15 @@ void add_consumer_lag(prometheus::Registry& registry,
   }
 }
 
-// Every state as a series, 1 for the current one, so that an alert can name the state.
+// A counter without labels.
+void add_counter(prometheus::Registry& registry, const std::string& name, const std::string& help,
+                 std::uint64_t value) {
+  prometheus::BuildCounter().Name(name).Help(help).Register(registry).Add({}).Increment(
+      static_cast<double>(value));
+}
+
+// The live feed's counts, and its state as one series per state, 1 for the current one, so that
+// an alert can name the state.
 void add_feed(prometheus::Registry& registry, const FeedFigures& feed) {
   auto& messages = prometheus::BuildCounter()
                        .Name("crypto_metrics_feed_messages_total")
@@ -120,12 +128,6 @@ void add_feed(prometheus::Registry& registry, const FeedFigures& feed) {
   for (const auto& [type, count] : feed.messages) {
     messages.Add({{"type", type}}).Increment(static_cast<double>(count));
   }
-  prometheus::BuildCounter()
-      .Name("crypto_metrics_feed_reconnects_total")
-      .Help("Connections to the live feed lost and made anew")
-      .Register(registry)
-      .Add({})
-      .Increment(static_cast<double>(feed.reconnects));
   auto& dropped = prometheus::BuildCounter()
                       .Name("crypto_metrics_feed_tickers_dropped_total")
                       .Help("Tickers of the live feed not produced, by reason")
@@ -134,18 +136,13 @@ void add_feed(prometheus::Registry& registry, const FeedFigures& feed) {
       .Increment(static_cast<double>(feed.dropped_stale_sequence));
   dropped.Add({{"reason", "kafka_backlog"}})
       .Increment(static_cast<double>(feed.dropped_kafka_backlog));
-  prometheus::BuildCounter()
-      .Name("crypto_metrics_feed_tickers_timed_on_receipt_total")
-      .Help("Tickers that came without a time and carry the time they arrived")
-      .Register(registry)
-      .Add({})
-      .Increment(static_cast<double>(feed.timed_on_receipt));
-  prometheus::BuildCounter()
-      .Name("crypto_metrics_feed_tickers_produced_total")
-      .Help("Tickers of the live feed handed to the Kafka producer")
-      .Register(registry)
-      .Add({})
-      .Increment(static_cast<double>(feed.produced));
+  add_counter(registry, "crypto_metrics_feed_reconnects_total",
+              "Connections to the live feed lost and made anew", feed.reconnects);
+  add_counter(registry, "crypto_metrics_feed_tickers_timed_on_receipt_total",
+              "Tickers that came without a time and carry the time they arrived",
+              feed.timed_on_receipt);
+  add_counter(registry, "crypto_metrics_feed_tickers_produced_total",
+              "Tickers of the live feed handed to the Kafka producer", feed.produced);
   auto& state = prometheus::BuildGauge()
                     .Name("crypto_metrics_feed_state")
                     .Help("The live feed's state: 1 for the current one")

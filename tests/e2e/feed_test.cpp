@@ -62,12 +62,20 @@ std::map<std::string, testing::ExpectedRow> expected_metrics(const Replay& repla
   return rows;
 }
 
-TEST(FeedCommand, ProducesEachNewTickerAsReceivedKeyedByProduct) {
+// The replay served over TLS by a certificate of this run, which TLS_CA_FILE trusts.
+class ReplayTest : public ::testing::Test {
+ protected:
   testing::TempDir directory;
-  const auto certificate = testing::make_certificate(directory, "feed");
-  const auto replay = make_replay();
+  testing::TestCertificate certificate = testing::make_certificate(directory, "feed");
+  Replay replay = make_replay();
   testing::ReplayServer server{
       {.certificate = certificate, .plans = {{.messages = replay.messages}}}};
+};
+
+using FeedCommand = ReplayTest;
+using RunWithCoinbaseFeed = ReplayTest;
+
+TEST_F(FeedCommand, ProducesEachNewTickerAsReceivedKeyedByProduct) {
   testing::KafkaDev broker{directory};
   testing::Process feed{testing::crypto_metrics_binary(),
                         {"feed"},
@@ -98,13 +106,12 @@ TEST(FeedCommand, ProducesEachNewTickerAsReceivedKeyedByProduct) {
   }
   feed.send_signal(SIGTERM);
   EXPECT_EQ(feed.wait(30s), 0) << feed.stderr_text();
-  EXPECT_NE(feed.stderr_text().find("feed stopped: 24 tickers produced, 24 delivered"),
+  EXPECT_NE(feed.stderr_text().find("feed stopped: 24 quotes produced, 24 delivered"),
             std::string::npos)
       << feed.stderr_text();
 }
 
-TEST(FeedCommand, NeedsABroker) {
-  testing::TempDir directory;
+TEST_F(FeedCommand, NeedsABroker) {
   testing::Process feed{testing::crypto_metrics_binary(),
                         {"feed"},
                         testing::isolated(directory, testing::free_port()),
@@ -114,12 +121,7 @@ TEST(FeedCommand, NeedsABroker) {
   EXPECT_NE(feed.stderr_text().find("KAFKA_BOOTSTRAP_SERVERS is not set"), std::string::npos);
 }
 
-TEST(RunWithCoinbaseFeed, ServesTheMetricsOfTheReplayedTickers) {
-  testing::TempDir directory;
-  const auto certificate = testing::make_certificate(directory, "feed");
-  const auto replay = make_replay();
-  testing::ReplayServer server{
-      {.certificate = certificate, .plans = {{.messages = replay.messages}}}};
+TEST_F(RunWithCoinbaseFeed, ServesTheMetricsOfTheReplayedTickers) {
   testing::Service service{directory,
                            {{"FEED", "coinbase"},
                             {"COINBASE_WS_URL", server.url()},
