@@ -27,6 +27,7 @@ http::FeedFigures feed_figures(const feed::CoinbaseSource& source) {
           .reconnects = counters.reconnects,
           .dropped_stale_sequence = counters.stale_sequence,
           .dropped_kafka_backlog = source.publisher().dropped(),
+          .dropped_kafka_refused = source.publisher().refused(),
           .timed_on_receipt = counters.timed_on_receipt,
           .produced = source.publisher().produced(),
           .state = std::string{feed::state_name(status.state)}};

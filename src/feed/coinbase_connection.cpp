@@ -23,6 +23,10 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using asio::use_awaitable;
 
+// Coinbase's messages on the ticker and heartbeat channels are well under 1 KiB; anything far
+// larger is not one of them, and Beast's default (16 MiB) would let a server fill memory.
+constexpr std::size_t kLargestMessage = 64 * 1024;
+
 bool is_ip_address(const std::string& host) {
   boost::system::error_code error;
   asio::ip::make_address(host, error);
@@ -77,6 +81,7 @@ asio::awaitable<void> CoinbaseConnection::open(std::chrono::milliseconds timeout
   co_await handshake_tls();
   // From here the websocket keeps its own time (pings); reads set their deadline each.
   beast::get_lowest_layer(websocket_).expires_never();
+  websocket_.read_message_max(kLargestMessage);
   websocket_.set_option(websocket::stream_base::timeout{
       .handshake_timeout = timeout, .idle_timeout = 2 * ping_after, .keep_alive_pings = true});
   boost::system::error_code error;

@@ -1,5 +1,9 @@
 #include "feed/ticker_publisher.h"
 
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+
 namespace cryptometrics::feed {
 namespace {
 
@@ -31,9 +35,17 @@ void TickerPublisher::stop() {
 void TickerPublisher::drain() {
   while (!queue_.empty() && producer_.queued() < limits_.in_flight) {
     const Outgoing& next = queue_.front();
-    if (!producer_.produce(topic_, next.product_id, next.payload)) break;
+    try {
+      if (!producer_.produce(topic_, next.product_id, next.payload)) break;
+      ++produced_;
+    } catch (const std::runtime_error& refused) {
+      // Kafka refuses this message for good (too large for the topic, say): retrying cannot
+      // help, and the feed must go on with the next ticker.
+      ++refused_;
+      spdlog::warn("Coinbase feed: a ticker of {} is not produced: {} ({} refused so far)",
+                   next.product_id, refused.what(), refused_);
+    }
     queue_.pop();
-    ++produced_;
   }
 }
 

@@ -36,6 +36,8 @@ class TickerPublisher {
   // Tickers dropped for a later one of their product while Kafka could not keep up.
   std::uint64_t dropped() const { return queue_.dropped(); }
   std::size_t waiting() const { return queue_.size(); }
+  // Tickers Kafka's producer refused outright (not for a full queue), each logged.
+  std::uint64_t refused() const { return refused_; }
 
  private:
   void drain();
@@ -47,6 +49,7 @@ class TickerPublisher {
   LatestQueue queue_;
   boost::asio::steady_timer timer_;
   std::uint64_t produced_ = 0;
+  std::uint64_t refused_ = 0;
   bool stopped_ = false;
 };
 

@@ -136,6 +136,8 @@ void add_feed(prometheus::Registry& registry, const FeedFigures& feed) {
       .Increment(static_cast<double>(feed.dropped_stale_sequence));
   dropped.Add({{"reason", "kafka_backlog"}})
       .Increment(static_cast<double>(feed.dropped_kafka_backlog));
+  dropped.Add({{"reason", "kafka_refused"}})
+      .Increment(static_cast<double>(feed.dropped_kafka_refused));
   add_counter(registry, "crypto_metrics_feed_reconnects_total",
               "Connections to the live feed lost and made anew", feed.reconnects);
   add_counter(registry, "crypto_metrics_feed_tickers_timed_on_receipt_total",

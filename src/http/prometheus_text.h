@@ -26,6 +26,7 @@ struct FeedFigures {
   std::uint64_t reconnects = 0;
   std::uint64_t dropped_stale_sequence = 0;  // not newer than their product's last
   std::uint64_t dropped_kafka_backlog = 0;   // superseded while Kafka could not keep up
+  std::uint64_t dropped_kafka_refused = 0;   // refused by the producer for good
   std::uint64_t timed_on_receipt = 0;        // tickers without `time`
   std::uint64_t produced = 0;
   std::string state;  // connecting, subscribed, stale, backing_off, stopped
