@@ -149,6 +149,9 @@ void CoinbaseFeed::handle(const std::string& text) {
           ++status_.counters.errors;
           throw ConnectionEnded("Coinbase sent an error: " + message.message + " (" +
                                 message.reason + ")");
+        } else if constexpr (std::is_same_v<Kind, Subscriptions>) {
+          // A server may confirm the channels again later; nothing changes.
+          ++status_.counters.subscriptions;
         } else if constexpr (std::is_same_v<Kind, Unknown>) {
           ++status_.counters.unknown;
         } else if constexpr (std::is_same_v<Kind, Malformed>) {
