@@ -42,8 +42,9 @@ std::string verification_failure(SSL* ssl, const boost::system::error_code& erro
     return {};
   }
   const long result = SSL_get_verify_result(ssl);
-  // The name check is asio's verify callback, which OpenSSL reports as a plain rejection.
-  if (result == X509_V_OK || result == X509_V_ERR_CERT_REJECTED) {
+  // The name check is asio's verify callback, whose refusal OpenSSL reports without a reason of
+  // its own: every other check sets one.
+  if (result == X509_V_OK || result == X509_V_ERR_UNSPECIFIED) {
     return "the certificate does not name this host";
   }
   return X509_verify_cert_error_string(result);

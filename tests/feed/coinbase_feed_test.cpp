@@ -227,5 +227,19 @@ TEST_F(CoinbaseFeedTest, RefusesAServerWhoseCertificateItDoesNotTrust) {
   EXPECT_FALSE(feed.status().last_ticker.at("BTC-USD").has_value());
 }
 
+TEST_F(CoinbaseFeedTest, RefusesATrustedCertificateForAnotherHost) {
+  const auto elsewhere = testing::make_certificate(directory, "elsewhere", "DNS:elsewhere.test");
+  ReplayServer server{
+      {.certificate = elsewhere, .plans = {{.messages = {ticker("BTC-USD", 1, "1.1", "1.2")}}}}};
+  FeedUnderTest feed{server, elsewhere.certificate};
+
+  ASSERT_TRUE(feed.run_until([&] { return feed.status().counters.reconnects == 1; }));
+
+  EXPECT_TRUE(feed.published.empty());
+  EXPECT_NE(feed.status().last_disconnect.find("does not name this host"), std::string::npos)
+      << feed.status().last_disconnect;
+  EXPECT_EQ(server.record().websocket_connections, 0);
+}
+
 }  // namespace
 }  // namespace cryptometrics::feed

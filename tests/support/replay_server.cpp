@@ -39,13 +39,14 @@ std::vector<std::string> products_of(const std::string& subscribe) {
 
 }  // namespace
 
-TestCertificate make_certificate(const TempDir& directory, const std::string& name) {
+TestCertificate make_certificate(const TempDir& directory, const std::string& name,
+                                 const std::string& names) {
   TestCertificate made{directory / (name + ".pem"), directory / (name + "-key.pem")};
-  Process openssl{"/usr/bin/openssl",
-                  {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                   "-nodes", "-days", "2", "-subj", "/CN=localhost", "-addext",
-                   "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", made.key.string(),
-                   "-out", made.certificate.string()}};
+  Process openssl{
+      "/usr/bin/openssl",
+      {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+       "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=" + names, "-keyout",
+       made.key.string(), "-out", made.certificate.string()}};
   if (openssl.wait(std::chrono::seconds{30}) != 0) {
     throw std::runtime_error("openssl could not make a test certificate: " + openssl.stderr_text());
   }

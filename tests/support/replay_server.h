@@ -14,13 +14,14 @@
 
 namespace cryptometrics::testing {
 
-// A self-signed certificate for localhost and 127.0.0.1, made with the openssl command in
-// `directory` under `name`: being its own CA, it is what TLS_CA_FILE trusts.
+// A self-signed certificate for `names` (an X.509 subjectAltName), made with the openssl command
+// in `directory` under `name`: being its own CA, it is what TLS_CA_FILE trusts.
 struct TestCertificate {
   std::filesystem::path certificate;  // PEM
   std::filesystem::path key;          // PEM
 };
-TestCertificate make_certificate(const TempDir& directory, const std::string& name);
+TestCertificate make_certificate(const TempDir& directory, const std::string& name,
+                                 const std::string& names = "DNS:localhost,IP:127.0.0.1");
 
 // What the server does with one connection, from the websocket handshake on.
 struct ConnectionPlan {
