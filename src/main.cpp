@@ -41,6 +41,8 @@ int main(int argc, char** argv) {
         return app::run_service(settings);
       case config::Command::simulate:
         return app::run_simulator(settings);
+      case config::Command::feed:
+        return app::run_feed(settings);
       case config::Command::migrate:
         return app::run_migrate(settings);
       case config::Command::kafka_dev:

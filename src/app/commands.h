@@ -10,6 +10,8 @@ namespace cryptometrics::app {
 int run_service(const config::Settings& settings);
 // The simulator alone, producing to KAFKA_BOOTSTRAP_SERVERS.
 int run_simulator(const config::Settings& settings);
+// The Coinbase feed alone, producing to KAFKA_BOOTSTRAP_SERVERS.
+int run_feed(const config::Settings& settings);
 // Applies the migrations of the configured store, then exits.
 int run_migrate(const config::Settings& settings);
 // A standalone embedded broker: prints its bootstrap address, runs until SIGINT/SIGTERM.

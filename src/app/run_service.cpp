@@ -7,7 +7,10 @@
 #include <spdlog/spdlog.h>
 
 #include "app/commands.h"
+#include "app/feed_options.h"
+#include "app/feed_reports.h"
 #include "app/storage_factory.h"
+#include "feed/coinbase_source.h"
 #include "http/book_feed.h"
 #include "http/server.h"
 #include "http/stored_history.h"
@@ -31,20 +34,26 @@ void log_configuration(const config::Settings& settings) {
       settings.postgres ? "PostgreSQL at " + settings.postgres->describe() +
                               " (spool " + settings.spool_path + ")"
                         : "SQLite at " + settings.sqlite_path;
-  const std::string simulator =
-      !settings.simulator_enabled() ? std::string{"off"}
-      : settings.simulator_rate > 0
+  const std::string simulator_pace =
+      settings.simulator_rate > 0
           ? std::to_string(settings.simulator_rate) + " quotes/s"
           : "one quote per pair every " + std::to_string(settings.simulator_interval.count()) +
                 " ms";
+  std::string source = "simulator off";
+  if (settings.quote_source() == config::FeedSource::simulator) {
+    source = "simulator " + simulator_pace;
+  } else if (settings.quote_source() == config::FeedSource::coinbase) {
+    source = "the Coinbase feed at " + settings.coinbase_ws_url +
+             (settings.tls_ca_file.empty() ? std::string{" (the system's CAs)"}
+                                           : " (CAs of " + settings.tls_ca_file + ")");
+  }
   spdlog::info(
       "crypto-metrics {} starting as instance {}: Kafka {} (topic {}, group {}, fetch wait {} ms, "
-      "session timeout {} ms); store {}; HTTP {}:{}; pairs {}; SMA window {}; simulator {}; log "
-      "level {}",
+      "session timeout {} ms); store {}; HTTP {}:{}; pairs {}; SMA window {}; {}; log level {}",
       CRYPTO_METRICS_VERSION, settings.instance(), kafka, settings.kafka_topic,
       settings.kafka_group_id, settings.fetch_wait().count(),
       settings.kafka_session_timeout.count(), store, settings.http_host, settings.http_port,
-      fmt::join(settings.pairs, ","), settings.sma_window, simulator, settings.log_level);
+      fmt::join(settings.pairs, ","), settings.sma_window, source, settings.log_level);
 }
 
 // Once every part is gone, a late SIGINT or SIGTERM has nothing left to stop: it is ignored
@@ -100,10 +109,14 @@ int run_service(const config::Settings& settings) {
 
   std::optional<kafka::Producer> producer;
   std::optional<simulator::Simulator> simulator;
-  if (settings.simulator_enabled()) {
+  std::optional<feed::CoinbaseSource> coinbase;
+  if (settings.quote_source() == config::FeedSource::simulator) {
     producer.emplace(bootstrap_servers);
     simulator.emplace(io, *producer, settings.kafka_topic, settings.pairs,
                       settings.simulator_interval, settings.simulator_rate);
+  } else if (settings.quote_source() == config::FeedSource::coinbase) {
+    producer.emplace(bootstrap_servers);
+    coinbase.emplace(io, *producer, settings.kafka_topic, feed_options(settings));
   }
 
   http::Router router{{.book = book, .latency = ingestor.latency(), .readiness = [&] {
@@ -118,6 +131,9 @@ int run_service(const config::Settings& settings) {
                              .instance_id = settings.instance(),
                              .partitions = std::move(partitions),
                              .storage = storage_thread.status(),
+                             .feed = coinbase ? std::optional{feed_readiness(
+                                                    *coinbase, settings.coinbase_ws_url)}
+                                              : std::nullopt,
                          };
                        },
                        .figures = [&] {
@@ -132,6 +148,8 @@ int run_service(const config::Settings& settings) {
                              .fenced = counters.fenced,
                              .storage = storage_thread.status(),
                              .consumer_lag = ingestor.kafka_lag(),
+                             .feed = coinbase ? std::optional{feed_figures(*coinbase)}
+                                              : std::nullopt,
                          };
                        },
                        .history = http::stored_history(storage_thread, io),
@@ -144,6 +162,7 @@ int run_service(const config::Settings& settings) {
   // Stops taking work, stores what is in flight, commits its offsets; then the loop ends.
   const auto stop = [&] {
     if (simulator) simulator->stop();
+    if (coinbase) coinbase->stop();
     server.stop();
     ingestor.stop([&] { io.stop(); });
   };
@@ -162,6 +181,7 @@ int run_service(const config::Settings& settings) {
   ingestor.start();
   server.start();
   if (simulator) simulator->start();
+  if (coinbase) coinbase->start();
   const auto listening = server.local_endpoint();
   const std::string origin =
       "http://" + listening.address().to_string() + ":" + std::to_string(listening.port());

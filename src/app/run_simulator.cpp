@@ -1,10 +1,7 @@
-#include <signal.h>
-
-#include <boost/asio/signal_set.hpp>
 #include <iostream>
-#include <spdlog/spdlog.h>
 
 #include "app/commands.h"
+#include "app/producer_command.h"
 #include "kafka/producer.h"
 #include "simulator/simulator.h"
 
@@ -24,18 +21,11 @@ int run_simulator(const config::Settings& settings) {
                                  settings.pairs,
                                  settings.simulator_interval,
                                  settings.simulator_rate};
-  boost::asio::signal_set signals{io, SIGINT, SIGTERM};
-  signals.async_wait([&](const boost::system::error_code& failure, int) {
-    if (failure) return;
-    simulator.stop();
-    io.stop();
-  });
-  simulator.start();
-  io.run();
-  const int undelivered = producer.flush(std::chrono::seconds{10});
-  spdlog::info("simulator stopped: {} quotes produced, {} delivered, {} undelivered",
-               simulator.produced(), producer.delivered(), undelivered);
-  return undelivered == 0 ? 0 : 1;
+  return run_until_stopped(io, producer,
+                           {.name = "simulator",
+                            .start = [&] { simulator.start(); },
+                            .stop = [&] { simulator.stop(); },
+                            .produced = [&] { return simulator.produced(); }});
 }
 
 }  // namespace cryptometrics::app

@@ -11,6 +11,8 @@ constexpr std::array commands = {
                 "consume quotes, keep per-pair metrics, store and serve them over HTTP (default)"},
     CommandSpec{"simulate", Command::simulate,
                 "produce simulated quotes to the topic, nothing else"},
+    CommandSpec{"feed", Command::feed,
+                "produce the Coinbase Exchange ticker feed of PAIRS to the topic, nothing else"},
     CommandSpec{"migrate", Command::migrate, "apply the database migrations, then exit"},
     CommandSpec{
         "kafka-dev", Command::kafka_dev,
@@ -27,7 +29,7 @@ Command command_named(const std::string& name) {
   const auto found = std::ranges::find(commands, name, &CommandSpec::name);
   if (found == commands.end()) {
     throw ConfigError("command", "unknown command \"" + name +
-                                     "\"; expected run, simulate, migrate or kafka-dev");
+                                     "\"; expected run, simulate, feed, migrate or kafka-dev");
   }
   return found->command;
 }

@@ -5,6 +5,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <cctype>
 #include <charconv>
+#include <filesystem>
 #include <cstdint>
 #include <string>
 #include <system_error>
@@ -222,6 +223,58 @@ Problem apply_simulator(std::string_view text, Draft& draft) {
   return std::nullopt;
 }
 
+Problem apply_feed(std::string_view text, Draft& draft) {
+  const auto word = lower_case(text);
+  if (word == "simulator") {
+    draft.settings.feed = FeedSource::simulator;
+  } else if (word == "coinbase") {
+    draft.settings.feed = FeedSource::coinbase;
+  } else if (word == "none") {
+    draft.settings.feed = FeedSource::none;
+  } else {
+    return "must be simulator, coinbase or none";
+  }
+  return std::nullopt;
+}
+
+// wss://host[:port][/path]: TLS always, as the feed verifies the server it talks to.
+Problem apply_coinbase_ws_url(std::string_view text, Draft& draft) {
+  constexpr std::string_view scheme = "wss://";
+  const Problem refused =
+      "must be a wss:// URL such as wss://ws-feed.exchange.coinbase.com or wss://host:port/path";
+  if (!lower_case(text).starts_with(scheme)) return refused;
+  const auto rest = text.substr(scheme.size());
+  const auto slash = rest.find('/');
+  const auto authority = rest.substr(0, slash);
+  WebSocketUrl url;
+  url.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
+  const auto colon = authority.rfind(':');
+  const bool has_port = colon != std::string_view::npos && authority.back() != ']';
+  const auto host = has_port ? authority.substr(0, colon) : authority;
+  if (has_port) {
+    if (!is_port(authority.substr(colon + 1))) return refused;
+    url.port = static_cast<std::uint16_t>(*parse_integer(authority.substr(colon + 1)));
+  }
+  const bool bracketed = host.size() > 2 && host.front() == '[' && host.back() == ']';
+  if (bracketed ? !is_ipv6_literal(host.substr(1, host.size() - 2)) : !is_host_name(host)) {
+    return refused;
+  }
+  url.host = bracketed ? host.substr(1, host.size() - 2) : host;
+  draft.settings.coinbase_ws_url = text;
+  draft.settings.coinbase_endpoint = std::move(url);
+  return std::nullopt;
+}
+
+// Checked here so that a wrong path stops start-up with its name, not the feed's first attempt.
+Problem apply_tls_ca_file(std::string_view text, Draft& draft) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(std::filesystem::path(text), error)) {
+    return "must be a file of PEM CA certificates; there is no such file";
+  }
+  draft.settings.tls_ca_file = text;
+  return std::nullopt;
+}
+
 Problem apply_log_level(std::string_view text, Draft& draft) {
   static constexpr std::array<std::string_view, 7> levels = {"trace", "debug",    "info", "warn",
                                                              "error", "critical", "off"};
@@ -305,11 +358,13 @@ constexpr std::array settings_table = {
                 false,
                 assign_integer<1, 65535, &Draft::settings, &Settings::http_port>},
     SettingSpec{"PAIRS", "--pairs", "BTC-USD,ETH-USD,LTC-USD", SettingGroup::simulator,
-                "Trading pairs the simulator quotes, comma-separated BASE-QUOTE", false,
-                apply_pairs},
+                "Trading pairs the simulator quotes and the Coinbase feed subscribes to (as "
+                "product ids), comma-separated BASE-QUOTE",
+                false, apply_pairs},
     SettingSpec{"SIMULATOR", "--simulator", "auto", SettingGroup::simulator,
                 "on, off or auto (also true/false, 1/0, yes/no). auto: on only with the embedded "
-                "broker",
+                "broker. The older spelling of FEED, which wins when set: on is FEED=simulator, "
+                "off FEED=none",
                 false, apply_simulator},
     SettingSpec{"SIMULATOR_INTERVAL_MS", "--simulator-interval-ms", "1000", SettingGroup::simulator,
                 "Milliseconds between two quotes of a pair, from 1 to 3600000", false,
@@ -318,6 +373,20 @@ constexpr std::array settings_table = {
                 "Quotes per second over all pairs, up to 1000000; 0: one quote per pair every "
                 "SIMULATOR_INTERVAL_MS",
                 false, assign_integer<0, 1'000'000, &Draft::settings, &Settings::simulator_rate>},
+    SettingSpec{"FEED", "--feed", "", SettingGroup::feed,
+                "What produces quotes into the topic in run: simulator, coinbase (the Coinbase "
+                "Exchange ticker feed of PAIRS) or none (other producers feed it). Unset: as "
+                "SIMULATOR says",
+                false, apply_feed},
+    SettingSpec{"COINBASE_WS_URL", "--coinbase-ws-url", "wss://ws-feed.exchange.coinbase.com",
+                SettingGroup::feed,
+                "The Coinbase Exchange websocket feed (FEED=coinbase and the feed command), over "
+                "TLS with the server's certificate and name verified",
+                false, apply_coinbase_ws_url},
+    SettingSpec{"TLS_CA_FILE", "--tls-ca-file", "", SettingGroup::feed,
+                "PEM file of the CA certificates the feed's server must be signed by. Unset: the "
+                "system's CAs",
+                false, apply_tls_ca_file},
     SettingSpec{"SMA_WINDOW", "--sma-window", "5", SettingGroup::metrics,
                 "Number of mid prices in the moving average, from 1 to 10000", false,
                 assign_integer<1, metrics::kMaxSmaWindow, &Draft::settings, &Settings::sma_window>},
@@ -349,6 +418,8 @@ std::string_view group_title(SettingGroup group) {
       return "HTTP";
     case SettingGroup::simulator:
       return "Simulator";
+    case SettingGroup::feed:
+      return "Live feed";
     case SettingGroup::metrics:
       return "Metrics";
     case SettingGroup::logging:

@@ -20,7 +20,7 @@ struct Draft {
 // nullopt when the value was accepted and applied.
 using Problem = std::optional<std::string>;
 
-enum class SettingGroup { kafka, storage, http, simulator, metrics, logging };
+enum class SettingGroup { kafka, storage, http, simulator, feed, metrics, logging };
 
 // One setting: its names, its documentation, and how a value is checked and applied. The table of
 // these drives the environment, the .env file, the flags, --help and .env.example alike.

@@ -107,9 +107,11 @@ std::string Settings::instance() const {
   return std::string{host.data()} + "-" + std::to_string(http_port);
 }
 
-bool Settings::simulator_enabled() const {
-  return simulator == SimulatorMode::on ||
-         (simulator == SimulatorMode::automatic && embedded_kafka());
+FeedSource Settings::quote_source() const {
+  if (feed) return *feed;
+  const bool simulating = simulator == SimulatorMode::on ||
+                          (simulator == SimulatorMode::automatic && embedded_kafka());
+  return simulating ? FeedSource::simulator : FeedSource::none;
 }
 
 Loaded load(const std::vector<std::string>& args,

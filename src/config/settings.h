@@ -10,9 +10,19 @@
 
 namespace cryptometrics::config {
 
-enum class Command { run, simulate, migrate, kafka_dev };
+enum class Command { run, simulate, feed, migrate, kafka_dev };
 
 enum class SimulatorMode { automatic, on, off };  // automatic: on only with the embedded broker
+
+// What produces quotes into the topic inside `run` (FEED).
+enum class FeedSource { simulator, coinbase, none };
+
+// A wss:// URL in its parts (COINBASE_WS_URL).
+struct WebSocketUrl {
+  std::string host;
+  std::uint16_t port = 443;
+  std::string target = "/";
+};
 
 struct PostgresSettings {
   std::string database_url;  // DATABASE_URL; when set it wins over the DB_* parts
@@ -51,6 +61,11 @@ struct Settings {
   std::chrono::milliseconds simulator_interval{1000};
   std::uint32_t simulator_rate = 0;  // quotes per second; 0: one per pair every interval
 
+  std::optional<FeedSource> feed;  // FEED; unset: SIMULATOR decides, see quote_source()
+  std::string coinbase_ws_url = "wss://ws-feed.exchange.coinbase.com";
+  WebSocketUrl coinbase_endpoint{"ws-feed.exchange.coinbase.com", 443, "/"};
+  std::string tls_ca_file;  // empty: the system's CAs
+
   std::size_t sma_window = 5;
   std::string log_level = "info";  // trace, debug, info, warn, error, critical, off
 
@@ -59,7 +74,10 @@ struct Settings {
   // soon as one arrives, so a long wait costs nothing; the embedded broker always waits it out,
   // so there every millisecond of it is a millisecond of quote-to-HTTP delay.
   std::chrono::milliseconds fetch_wait() const;
-  bool simulator_enabled() const;
+  // FEED when set; otherwise SIMULATOR, the older spelling: on is the simulator, off none, and
+  // auto the simulator only with the embedded broker.
+  FeedSource quote_source() const;
+  bool simulator_enabled() const { return quote_source() == FeedSource::simulator; }
   // INSTANCE_ID, or "<host name>-<HTTP_PORT>": instances on one machine listen on different
   // ports, so their default names differ too.
   std::string instance() const;

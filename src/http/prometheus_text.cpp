@@ -118,6 +118,49 @@ void add_consumer_lag(prometheus::Registry& registry,
   }
 }
 
+// A counter without labels.
+void add_counter(prometheus::Registry& registry, const std::string& name, const std::string& help,
+                 std::uint64_t value) {
+  prometheus::BuildCounter().Name(name).Help(help).Register(registry).Add({}).Increment(
+      static_cast<double>(value));
+}
+
+// The live feed's counts, and its state as one series per state, 1 for the current one, so that
+// an alert can name the state.
+void add_feed(prometheus::Registry& registry, const FeedFigures& feed) {
+  auto& messages = prometheus::BuildCounter()
+                       .Name("crypto_metrics_feed_messages_total")
+                       .Help("Messages received from the live feed, by type")
+                       .Register(registry);
+  for (const auto& [type, count] : feed.messages) {
+    messages.Add({{"type", type}}).Increment(static_cast<double>(count));
+  }
+  auto& dropped = prometheus::BuildCounter()
+                      .Name("crypto_metrics_feed_tickers_dropped_total")
+                      .Help("Tickers of the live feed not produced, by reason")
+                      .Register(registry);
+  dropped.Add({{"reason", "stale_sequence"}})
+      .Increment(static_cast<double>(feed.dropped_stale_sequence));
+  dropped.Add({{"reason", "kafka_backlog"}})
+      .Increment(static_cast<double>(feed.dropped_kafka_backlog));
+  dropped.Add({{"reason", "kafka_refused"}})
+      .Increment(static_cast<double>(feed.dropped_kafka_refused));
+  add_counter(registry, "crypto_metrics_feed_reconnects_total",
+              "Connections to the live feed lost and made anew", feed.reconnects);
+  add_counter(registry, "crypto_metrics_feed_tickers_timed_on_receipt_total",
+              "Tickers that came without a time and carry the time they arrived",
+              feed.timed_on_receipt);
+  add_counter(registry, "crypto_metrics_feed_tickers_produced_total",
+              "Tickers of the live feed handed to the Kafka producer", feed.produced);
+  auto& state = prometheus::BuildGauge()
+                    .Name("crypto_metrics_feed_state")
+                    .Help("The live feed's state: 1 for the current one")
+                    .Register(registry);
+  for (const auto* name : {"connecting", "subscribed", "stale", "backing_off", "stopped"}) {
+    state.Add({{"state", name}}).Set(feed.state == name ? 1.0 : 0.0);
+  }
+}
+
 void add_requests(prometheus::Registry& registry, const RequestCounts& requests) {
   auto& family = prometheus::BuildCounter()
                      .Name("crypto_metrics_http_requests_total")
@@ -164,6 +207,7 @@ std::string prometheus_text(const ServiceFigures& figures, const metrics::Latenc
   add_counters(registry, figures);
   add_storage(registry, figures.storage);
   add_consumer_lag(registry, figures.consumer_lag);
+  if (figures.feed) add_feed(registry, *figures.feed);
   add_requests(registry, requests);
   add_latency(registry, latency);
   return prometheus::TextSerializer{}.Serialize(registry.Collect());

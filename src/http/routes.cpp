@@ -60,9 +60,24 @@ Response dashboard(unsigned version) {
   return response;
 }
 
+nlohmann::ordered_json feed_json(const FeedReadiness& feed) {
+  nlohmann::ordered_json last_ticker = nlohmann::ordered_json::object();
+  for (const auto& [product, time] : feed.last_ticker) {
+    last_ticker[product] =
+        time.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(time);
+  }
+  return {{"source", feed.source},
+          {"url", feed.url},
+          {"state", feed.state},
+          {"last_ticker", std::move(last_ticker)},
+          {"last_disconnect", feed.last_disconnect.empty()
+                                  ? nlohmann::ordered_json(nullptr)
+                                  : nlohmann::ordered_json(feed.last_disconnect)}};
+}
+
 Response readiness(const Readiness& state, unsigned version) {
   const bool ready = state.kafka_ready && state.storage.ready;
-  const nlohmann::ordered_json body = {
+  nlohmann::ordered_json body = {
       {"status", ready ? "ready" : "not ready"},
       {"kafka",
        {
@@ -83,6 +98,7 @@ Response readiness(const Readiness& state, unsigned version) {
                               : nlohmann::ordered_json(state.storage.last_error)},
        }},
   };
+  if (state.feed) body["feed"] = feed_json(*state.feed);
   // The states quote librdkafka and the stores, in whatever encoding their messages came.
   return json_response(ready ? status::ok : status::service_unavailable, version,
                        json_replacing_invalid_utf8(body));

@@ -5,8 +5,10 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 
 #include <boost/beast/http.hpp>
@@ -28,6 +30,17 @@ using Response = boost::beast::http::response<boost::beast::http::string_body>;
 // The request's target as a std::string_view (Beast's own string_view is Boost's).
 std::string_view target_of(const Request& request);
 
+// The live feed's part of /readyz (FEED=coinbase). It does not decide readiness: the service
+// serves and stores what reaches the topic whether or not its own source is connected.
+struct FeedReadiness {
+  std::string source;  // "coinbase"
+  std::string url;
+  std::string state;  // connecting, subscribed, stale, backing_off, stopped
+  std::string last_disconnect;  // empty before the first
+  // Per product, when its last ticker arrived (RFC 3339), or empty before the first.
+  std::vector<std::pair<std::string, std::string>> last_ticker;
+};
+
 // What /readyz reports; ready when Kafka has partitions assigned and storage is ready.
 struct Readiness {
   bool kafka_ready = false;
@@ -35,6 +48,7 @@ struct Readiness {
   std::string instance_id = {};  // the name this instance has in the group and in PostgreSQL
   std::vector<std::string> partitions = {};  // those this instance reads, "crypto_prices[0]"
   storage::Status storage;
+  std::optional<FeedReadiness> feed = {};
 };
 
 // What the routes answer from; the references must outlive the Router.

@@ -104,8 +104,10 @@ void Producer::poll() { rd_kafka_poll(handle_->producer.get(), 0); }
 
 int Producer::flush(std::chrono::milliseconds timeout) {
   rd_kafka_flush(handle_->producer.get(), static_cast<int>(timeout.count()));
-  return rd_kafka_outq_len(handle_->producer.get());
+  return queued();
 }
+
+int Producer::queued() const { return rd_kafka_outq_len(handle_->producer.get()); }
 
 std::uint64_t Producer::delivered() const {
   return handle_->delivered.load(std::memory_order_relaxed);

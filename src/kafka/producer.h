@@ -41,6 +41,10 @@ class Producer {
   // Waits until everything queued is delivered or `timeout` passes; returns how many remain.
   int flush(std::chrono::milliseconds timeout);
 
+  // Messages queued or in flight, not yet delivered nor failed: what a source that must stay
+  // bounded while Kafka is slow or down waits on.
+  int queued() const;
+
   std::uint64_t delivered() const;
   std::uint64_t failed() const;
 

@@ -19,6 +19,7 @@ TEST_F(CommandLineTest, FirstPositionalArgumentIsTheCommand) {
   EXPECT_EQ(load({"simulate"}, {}).settings.command, Command::simulate);
   EXPECT_EQ(load({"migrate"}, {}).settings.command, Command::migrate);
   EXPECT_EQ(load({"kafka-dev"}, {}).settings.command, Command::kafka_dev);
+  EXPECT_EQ(load({"feed"}, {}).settings.command, Command::feed);
 }
 
 TEST_F(CommandLineTest, CommandMayFollowFlags) {

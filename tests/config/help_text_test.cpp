@@ -17,7 +17,7 @@ TEST(HelpText, ListsUsageCommandsAndOptions) {
   const auto help = help_text();
 
   EXPECT_TRUE(help.starts_with("Usage: crypto-metrics"));
-  for (const auto command : {"run", "simulate", "migrate", "kafka-dev"}) {
+  for (const auto command : {"run", "simulate", "feed", "migrate", "kafka-dev"}) {
     EXPECT_TRUE(contains(help, std::string("\n  ") + command + " ")) << command;
   }
   for (const auto option : {"--env-file PATH", "-h, --help", "-V, --version"}) {

@@ -31,6 +31,12 @@ inline void expect_same_settings(const Settings& actual, const Settings& expecte
   EXPECT_EQ(actual.simulator, expected.simulator);
   EXPECT_EQ(actual.simulator_interval, expected.simulator_interval);
   EXPECT_EQ(actual.simulator_rate, expected.simulator_rate);
+  EXPECT_EQ(actual.feed, expected.feed);
+  EXPECT_EQ(actual.coinbase_ws_url, expected.coinbase_ws_url);
+  EXPECT_EQ(actual.coinbase_endpoint.host, expected.coinbase_endpoint.host);
+  EXPECT_EQ(actual.coinbase_endpoint.port, expected.coinbase_endpoint.port);
+  EXPECT_EQ(actual.coinbase_endpoint.target, expected.coinbase_endpoint.target);
+  EXPECT_EQ(actual.tls_ca_file, expected.tls_ca_file);
   EXPECT_EQ(actual.sma_window, expected.sma_window);
   EXPECT_EQ(actual.log_level, expected.log_level);
 }

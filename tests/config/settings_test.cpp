@@ -182,6 +182,24 @@ TEST_F(SettingsTest, SimulatorRunsByDefaultOnlyWithTheEmbeddedBroker) {
   EXPECT_FALSE(load({"--simulator", "off"}, {}).settings.simulator_enabled());
 }
 
+TEST_F(SettingsTest, FeedChoosesTheQuoteSourceAndWinsOverSimulator) {
+  EXPECT_EQ(load({}, {{"FEED", "coinbase"}}).settings.quote_source(), FeedSource::coinbase);
+  EXPECT_EQ(load({}, {{"FEED", "None"}}).settings.quote_source(), FeedSource::none);
+  EXPECT_EQ(load({"--feed", "simulator"}, {{"KAFKA_BOOTSTRAP_SERVERS", "kafka:9092"}})
+                .settings.quote_source(),
+            FeedSource::simulator);
+  EXPECT_EQ(load({}, {{"FEED", "coinbase"}, {"SIMULATOR", "on"}}).settings.quote_source(),
+            FeedSource::coinbase);
+  EXPECT_FALSE(load({}, {{"FEED", "coinbase"}}).settings.simulator_enabled());
+}
+
+TEST_F(SettingsTest, WithoutFeedTheSimulatorSettingStillDecides) {
+  EXPECT_EQ(load({}, {}).settings.quote_source(), FeedSource::simulator);
+  EXPECT_EQ(load({}, {{"SIMULATOR", "off"}}).settings.quote_source(), FeedSource::none);
+  EXPECT_EQ(load({}, {{"KAFKA_BOOTSTRAP_SERVERS", "kafka:9092"}}).settings.quote_source(),
+            FeedSource::none);
+}
+
 TEST(ProcessEnvironment, ContainsTheProcessVariables) {
   ::setenv("CRYPTO_METRICS_CONFIG_TEST", "a=b", 1);
 

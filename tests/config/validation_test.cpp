@@ -28,6 +28,12 @@ TEST_F(ValidationTest, RejectsEachBadValueNamingItsVariable) {
       {"DB_PORT", "70000"},
       {"DB_PORT", "postgres"},
       {"SMA_WINDOW", "0"},
+      {"FEED", "binance"},
+      {"COINBASE_WS_URL", "https://ws-feed.exchange.coinbase.com"},
+      {"COINBASE_WS_URL", "wss://"},
+      {"COINBASE_WS_URL", "wss://host:0/"},
+      {"COINBASE_WS_URL", "wss://bad host/"},
+      {"TLS_CA_FILE", "/no/such/ca.pem"},
       {"SMA_WINDOW", "10001"},
       {"SIMULATOR_INTERVAL_MS", "0"},
       {"SIMULATOR_INTERVAL_MS", "3600001"},
@@ -125,6 +131,28 @@ TEST_F(ValidationTest, SimulatorAcceptsSwitchWords) {
   }
   EXPECT_EQ(load({"--simulator=auto"}, {{"SIMULATOR", "on"}}).settings.simulator,
             SimulatorMode::automatic);
+}
+
+TEST_F(ValidationTest, CoinbaseUrlIsReadIntoHostPortAndTarget) {
+  const auto plain = load({}, {}).settings.coinbase_endpoint;
+  const auto local =
+      load({}, {{"COINBASE_WS_URL", "wss://127.0.0.1:8443/feed"}}).settings.coinbase_endpoint;
+  const auto ipv6 = load({"--coinbase-ws-url", "WSS://[::1]"}, {}).settings.coinbase_endpoint;
+
+  EXPECT_EQ(plain.host, "ws-feed.exchange.coinbase.com");
+  EXPECT_EQ(plain.port, 443);
+  EXPECT_EQ(plain.target, "/");
+  EXPECT_EQ(local.host, "127.0.0.1");
+  EXPECT_EQ(local.port, 8443);
+  EXPECT_EQ(local.target, "/feed");
+  EXPECT_EQ(ipv6.host, "::1");
+  EXPECT_EQ(ipv6.port, 443);
+}
+
+TEST_F(ValidationTest, TlsCaFileMustExist) {
+  const auto path = write_file("ca.pem", "-----BEGIN CERTIFICATE-----\n");
+
+  EXPECT_EQ(load({}, {{"TLS_CA_FILE", path.string()}}).settings.tls_ca_file, path.string());
 }
 
 TEST_F(ValidationTest, LogLevelIsStoredInLowerCase) {

@@ -27,6 +27,9 @@ std::map<std::string, std::string> isolated(const TempDir& directory, unsigned s
       {"DB_HOST", ""},
       {"DATABASE_URL", ""},
       {"SIMULATOR", ""},
+      {"FEED", ""},
+      {"COINBASE_WS_URL", ""},
+      {"TLS_CA_FILE", ""},
       {"SIMULATOR_INTERVAL_MS", "20"},
       {"LOG_LEVEL", "info"},
   };

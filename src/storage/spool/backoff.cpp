@@ -13,6 +13,11 @@ std::chrono::milliseconds Backoff::next() {
   return wait;
 }
 
+std::chrono::milliseconds Backoff::next_with_full_jitter(std::mt19937_64& random) {
+  std::uniform_int_distribution<std::chrono::milliseconds::rep> draw{0, next().count()};
+  return std::chrono::milliseconds{draw(random)};
+}
+
 void Backoff::reset() { upcoming_ = first_; }
 
 }  // namespace cryptometrics::storage::spool

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <random>
 
 namespace cryptometrics::storage::spool {
 
@@ -12,6 +13,10 @@ class Backoff {
 
   // The wait before the next attempt; the one after will be twice as long.
   std::chrono::milliseconds next();
+
+  // "Full jitter": a wait drawn evenly from zero to what next() gives, so that clients that lost
+  // a server together do not all come back at the same moments.
+  std::chrono::milliseconds next_with_full_jitter(std::mt19937_64& random);
 
   // Starts again from `first`, once an attempt succeeded.
   void reset();
