@@ -179,6 +179,13 @@ TEST_F(CoinbaseFeedTest, ReconnectsAfterAnAbruptAndACleanClose) {
   EXPECT_NE(reasons[0].find("without closing it"), std::string::npos) << reasons[0];
   EXPECT_NE(reasons[1].find("closed the websocket (code 1000"), std::string::npos) << reasons[1];
   EXPECT_EQ(feed.status().counters.connection_attempts, 3U);
+  // Full jitter alone would often come back at once (each subscription starts the backoff
+  // over, from a ceiling of 1 s): at most one attempt a second holds them apart.
+  const auto connected_at = server.record().connected_at;
+  ASSERT_EQ(connected_at.size(), 3U);
+  for (std::size_t at = 1; at < connected_at.size(); ++at) {
+    EXPECT_GE(connected_at[at] - connected_at[at - 1], 950ms) << "attempt " << at + 1;
+  }
 }
 
 TEST_F(CoinbaseFeedTest, ErrorMessageIsCountedAndTheConnectionMadeAnew) {

@@ -68,7 +68,10 @@ struct ReplayServer::Loop {
     for (int index = 0;; ++index) {
       auto accepting = acceptor.async_accept(use_awaitable);
       auto socket = co_await std::move(accepting);
-      server.update([](Record& record) { ++record.tcp_connections; });
+      server.update([](Record& record) {
+        ++record.tcp_connections;
+        record.connected_at.push_back(std::chrono::steady_clock::now());
+      });
       const auto& plans = options.plans;
       const ConnectionPlan plan =
           plans.empty()

@@ -70,6 +70,7 @@ class ReplayServer {
 
   struct Record {
     int tcp_connections = 0;
+    std::vector<std::chrono::steady_clock::time_point> connected_at;  // of each TCP connection
     int tls_failures = 0;           // handshakes that failed (an untrusting client hangs up)
     int websocket_connections = 0;  // past the websocket handshake
     std::vector<std::string> subscribes;
