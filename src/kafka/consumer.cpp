@@ -396,26 +396,19 @@ void Consumer::resume_reading() {
   client_->schedule_drain();
 }
 
-void Consumer::assign(const std::vector<TopicPartition>& partitions,
-                      const std::map<TopicPartition, std::int64_t>& start_offsets) {
+void Consumer::assign(const std::map<TopicPartition, std::int64_t>& start_offsets) {
   if (client_->closed) return;
   rd_kafka_topic_partition_list_t* list =
-      rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size()));
+      rd_kafka_topic_partition_list_new(static_cast<int>(start_offsets.size()));
+  std::vector<TopicPartition> partitions;
   std::string positions;
-  for (const auto& partition : partitions) {
-    rd_kafka_topic_partition_t* entry =
-        rd_kafka_topic_partition_list_add(list, partition.topic.c_str(), partition.partition);
-    const auto stored = start_offsets.find(partition);
-    entry->offset = stored != start_offsets.end() ? stored->second : RD_KAFKA_OFFSET_INVALID;
+  for (const auto& [partition, start] : start_offsets) {
+    rd_kafka_topic_partition_list_add(list, partition.topic.c_str(), partition.partition)
+        ->offset = start;
+    partitions.push_back(partition);
     if (!positions.empty()) positions += ", ";
     positions += describe(partition) + " from ";
-    if (stored == start_offsets.end()) {
-      positions += "the committed offset";
-    } else if (stored->second == kFromBeginning) {
-      positions += "its beginning";
-    } else {
-      positions += "offset " + std::to_string(stored->second);
-    }
+    positions += start == kFromBeginning ? "its beginning" : "offset " + std::to_string(start);
   }
   const rd_kafka_resp_err_t result = rd_kafka_assign(client_->handle, list);
   // Partitions assigned while reading is paused start paused.

@@ -93,11 +93,10 @@ class Consumer {
   void pause_reading();
   void resume_reading();
 
-  // Sets the assignment that on_assigned announced. Partitions in `start_offsets` start there
-  // (kFromBeginning: at their first message); the others at the group's committed offset (or
-  // the earliest, for a new group).
-  void assign(const std::vector<TopicPartition>& partitions,
-              const std::map<TopicPartition, std::int64_t>& start_offsets);
+  // Sets the assignment that on_assigned announced: each partition starts at its offset in
+  // `start_offsets` (kFromBeginning: at its first message). The group's committed offsets are
+  // never read back: they only tell how far the group got (lag, and the soak's pacer).
+  void assign(const std::map<TopicPartition, std::int64_t>& start_offsets);
 
   // Marks every message before these offsets as durable, to be committed. Partitions no longer
   // assigned are ignored: their new owner reads the offsets stored with the rows.

@@ -129,10 +129,9 @@ Assignment AssignmentRestorer::assign(const std::vector<storage::PartitionOffset
     }
   }
   Assignment assignment;
-  assignment.partitions.assign(loading_.begin(), loading_.end());
-  loading_.clear();
-  for (const auto& partition : assignment.partitions) {
+  for (const auto& partition : std::exchange(loading_, {})) {
     Position& position = assignment.positions[partition];
+    std::int64_t& start = assignment.start_offsets[partition];
     const storage::PartitionOffset* offset = stored_offset(partition);
     std::optional<storage::Life> begun;
     if (lives_begun_) {
@@ -148,11 +147,17 @@ Assignment AssignmentRestorer::assign(const std::vector<storage::PartitionOffset
           kafka::describe(partition), offset != nullptr ? offset->next_offset : 0,
           offset != nullptr ? offset->life : 0, *begun);
       position.life = *begun;
-      assignment.start_offsets[partition] = kafka::kFromBeginning;
+      start = kafka::kFromBeginning;
       ++started_over_;
     } else if (offset != nullptr) {
       position = {offset->life, offset->next_offset};
-      assignment.start_offsets[partition] = offset->next_offset;
+      start = offset->next_offset;
+    } else {
+      // The store holds nothing of it, so its pairs' state starts with its first message, even
+      // where the group committed offsets: those say how far some member got, not that the
+      // rows before them are in this answer (another instance's spool holds them, or this
+      // answer is the checkpoint of a PostgreSQL that is down).
+      start = kafka::kFromBeginning;
     }
   }
   return assignment;

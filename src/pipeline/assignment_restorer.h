@@ -24,10 +24,9 @@ namespace cryptometrics::pipeline {
 
 // Partitions taken over, and where reading each of them starts.
 struct Assignment {
-  std::vector<kafka::TopicPartition> partitions;
   Positions positions;  // of every partition taken over
-  // For Consumer::assign: where the stored offsets say; the others at the group's committed
-  // offset.
+  // For Consumer::assign, every partition taken over: where the stored offsets say, or its
+  // first message.
   std::map<kafka::TopicPartition, std::int64_t> start_offsets;
 };
 

@@ -132,7 +132,7 @@ void Ingestor::taken_over(Assignment assignment) {
   for (const auto& [partition, position] : assignment.positions) {
     batcher_.start(partition, position);
   }
-  consumer_.assign(assignment.partitions, assignment.start_offsets);
+  consumer_.assign(assignment.start_offsets);
   if (restorer_.waiting()) {
     take_over_when_idle();
   } else if (!batcher_.full(writer_.busy())) {

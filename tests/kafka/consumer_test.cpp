@@ -27,7 +27,9 @@ class RecordingHandler final : public ConsumerHandler {
  public:
   void on_assigned(std::vector<TopicPartition> partitions) override {
     ++assignments;
-    consumer->assign(partitions, {});
+    std::map<TopicPartition, std::int64_t> from_beginning;
+    for (const auto& partition : partitions) from_beginning[partition] = kFromBeginning;
+    consumer->assign(from_beginning);
   }
   void on_revoked(std::vector<kafka::TopicPartition>) override { ++revocations; }
   void on_message(const Message& message) override {
