@@ -105,6 +105,25 @@ TEST_F(QueueTest, OffsetsOfABatchReachTheLatestLifeOfEachPartition) {
   EXPECT_EQ(spooled->batch.offsets, (std::vector<PartitionOffset>{{"crypto_prices", 0, 3, 1}}));
 }
 
+// The spool's offset of a partition goes with its rows' histories: a start during an outage reads
+// on from it with those histories. Rows of a lost claim behind rows spooled under none (taken
+// over while PostgreSQL was down) leave the offset where the rows left end, not past the rows
+// dropped, whose quotes those histories do not count.
+TEST_F(QueueTest, DroppingALostClaimsRowsTakesThePartitionsOffsetBackToTheRowsLeft) {
+  queue_.append(Batch{{quote_row("LTC-USD", 50), quote_row("LTC-USD", 51)}, {}, {}});
+  const Claim lost{{"crypto_prices", 0}, 5};
+  queue_.append(
+      Batch{{quote_row("LTC-USD", 52)}, {rejected_row(53)}, {{"crypto_prices", 0, 54}}, {lost}});
+
+  EXPECT_EQ(queue_.drop({lost}), 2u);
+
+  EXPECT_EQ(queue_.load_offsets("crypto_prices"),
+            (std::vector<PartitionOffset>{{"crypto_prices", 0, 52}}));
+  const std::vector<metrics::History> histories = queue_.load_histories(5);
+  ASSERT_EQ(histories.size(), 1u);
+  EXPECT_EQ(histories[0].latest.count, 52);
+}
+
 TEST_F(QueueTest, DepthCountsQuotesAndRejections) {
   queue_.append(Batch{{quote_row("BTC-USD", 0), quote_row("ETH-USD", 1)},
                       {rejected_row(2), rejected_row(3), rejected_row(4)},

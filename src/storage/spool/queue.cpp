@@ -150,6 +150,18 @@ struct Queue::Statements {
         delete_claimed_rejections{database,
                                   "DELETE FROM rejected_quotes WHERE kafka_topic = ?1"
                                   " AND kafka_partition = ?2 AND claim_epoch = ?3"},
+        // Rows dropped from a partition take its offset back to where the rows left end: the
+        // histories read from the spool count those rows only.
+        offset_back_to_rows{
+            database,
+            "UPDATE kafka_offsets SET (kafka_life, next_offset) = ("
+            "SELECT kafka_life, kafka_offset + 1 FROM ("
+            "SELECT kafka_life, kafka_offset FROM crypto_metrics"
+            " WHERE kafka_topic = ?1 AND kafka_partition = ?2"
+            " UNION ALL SELECT kafka_life, kafka_offset FROM rejected_quotes"
+            " WHERE kafka_topic = ?1 AND kafka_partition = ?2)"
+            " ORDER BY kafka_life DESC, kafka_offset DESC LIMIT 1)"
+            " WHERE kafka_topic = ?1 AND kafka_partition = ?2"},
         // Once no row of the partition is left, the spool no longer knows where it stands.
         delete_offset_if_rowless{
             database,
@@ -169,6 +181,7 @@ struct Queue::Statements {
   SQLite::Statement select_claims_through;
   SQLite::Statement delete_claimed_quotes;
   SQLite::Statement delete_claimed_rejections;
+  SQLite::Statement offset_back_to_rows;
   SQLite::Statement delete_offset_if_rowless;
 };
 
@@ -235,6 +248,10 @@ std::size_t Queue::drop(const std::vector<Claim>& lost) {
       forget->bind(1, claim.topic);
       forget->bind(2, claim.partition);
       forget->exec();
+      const Reset move_back{statements_->offset_back_to_rows};
+      move_back->bind(1, claim.topic);
+      move_back->bind(2, claim.partition);
+      move_back->exec();
     }
     transaction.commit();
     return dropped;

@@ -61,8 +61,8 @@ class Queue {
   // transaction, so that every row is either still queued or in the checkpoint.
   void remove(const SpooledBatch& spooled, const std::string& checkpoint);
   // Deletes every row appended under one of `lost` (claims another instance took over since:
-  // the new owner stores those messages), and the offset of a partition left without rows;
-  // returns how many rows.
+  // the new owner stores those messages); the partition's offset goes back to where its rows
+  // left end, and goes with the last of them. Returns how many rows.
   std::size_t drop(const std::vector<Claim>& lost);
   // Quotes plus rejections queued.
   std::size_t depth();
