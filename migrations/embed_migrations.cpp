@@ -106,7 +106,8 @@ std::string generate(const std::string& function_name, const std::vector<SqlFile
   if (files.empty()) {
     out << "\nstd::span<const Migration> " << function_name << "() { return {}; }\n";
   } else {
-    out << "namespace {\n";
+    // Named, not anonymous: a unity build puts several generated files in one translation unit.
+    out << "namespace " << function_name << "_sql {\n";
     for (const auto& file : files) {
       out << "\n// " << file.name << "\nconstexpr char kSql" << file.version << "[] =\n"
           << as_string_literals(file.sql) << ";\n";
@@ -116,8 +117,9 @@ std::string generate(const std::string& function_name, const std::vector<SqlFile
       out << "    {" << file.version << ", \"" << file.name << "\", {kSql" << file.version
           << ", sizeof kSql" << file.version << " - 1}},\n";
     }
-    out << "};\n\n}  // namespace\n\n"
-        << "std::span<const Migration> " << function_name << "() { return kMigrations; }\n";
+    out << "};\n\n}  // namespace " << function_name << "_sql\n\n"
+        << "std::span<const Migration> " << function_name << "() { return " << function_name
+        << "_sql::kMigrations; }\n";
   }
   out << "\n}  // namespace cryptometrics::storage\n";
   return out.str();
