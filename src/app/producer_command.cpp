@@ -3,14 +3,15 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/signal_set.hpp>
 #include <chrono>
+
+#include "app/caught_signals.h"
 
 namespace cryptometrics::app {
 
 int run_until_stopped(boost::asio::io_context& io, kafka::Producer& producer,
                       const ProducerCommand& command) {
-  boost::asio::signal_set signals{io, SIGINT, SIGTERM};
+  CaughtSignals signals{io, {SIGINT, SIGTERM}};
   signals.async_wait([&](const boost::system::error_code& failure, int) {
     if (failure) return;
     command.stop();

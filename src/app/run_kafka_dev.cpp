@@ -1,11 +1,11 @@
 #include <signal.h>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <functional>
 #include <iostream>
 #include <spdlog/spdlog.h>
 
+#include "app/caught_signals.h"
 #include "app/commands.h"
 #include "kafka/embedded_broker.h"
 
@@ -20,12 +20,12 @@ int run_kafka_dev(const config::Settings& settings) {
       "embedded Kafka broker at {} with topic {} ({} partitions); stop with Ctrl-C; SIGUSR1 "
       "takes it down, SIGUSR2 brings it back",
       broker.bootstrap_servers(), settings.kafka_topic, settings.kafka_partitions);
-  boost::asio::signal_set stop{io, SIGINT, SIGTERM};
+  CaughtSignals stop{io, {SIGINT, SIGTERM}};
   stop.async_wait([&io](const boost::system::error_code&, int) { io.stop(); });
 
   // A broker outage on demand, for fault tests from another process: down, the broker closes
   // its connections and refuses new ones; what it stores is kept for when it is up again.
-  boost::asio::signal_set faults{io, SIGUSR1, SIGUSR2};
+  CaughtSignals faults{io, {SIGUSR1, SIGUSR2}};
   std::function<void()> wait_for_fault = [&] {
     faults.async_wait([&](const boost::system::error_code& failure, int signal_number) {
       if (failure) return;

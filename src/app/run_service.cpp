@@ -1,11 +1,11 @@
 #include <signal.h>
 
 #include <boost/asio/ip/address.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <optional>
 #include <spdlog/fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include "app/caught_signals.h"
 #include "app/commands.h"
 #include "app/feed_options.h"
 #include "app/feed_reports.h"
@@ -56,28 +56,15 @@ void log_configuration(const config::Settings& settings) {
       fmt::join(settings.pairs, ","), settings.sma_window, source, settings.log_level);
 }
 
-// Once every part is gone, a late SIGINT or SIGTERM has nothing left to stop: it is ignored
-// rather than ending the process with 130 or 143 after an orderly stop. Declared before the
-// signal_set, it takes the signals over the moment the signal_set gives them back their default.
-struct LateStopSignalsIgnored {
-  LateStopSignalsIgnored() = default;
-  LateStopSignalsIgnored(const LateStopSignalsIgnored&) = delete;
-  LateStopSignalsIgnored& operator=(const LateStopSignalsIgnored&) = delete;
-  ~LateStopSignalsIgnored() {
-    ::signal(SIGINT, SIG_IGN);
-    ::signal(SIGTERM, SIG_IGN);
-  }
-};
-
 }  // namespace
 
 int run_service(const config::Settings& settings) {
   log_configuration(settings);
   boost::asio::io_context io{1};
-  const LateStopSignalsIgnored late_signals;
   // Caught from here on, so that they stay caught while every part below closes: one that
-  // arrives while the parts start waits for the loop, one after the stop finds it over.
-  boost::asio::signal_set signals{io, SIGINT, SIGTERM};
+  // arrives while the parts start waits for the loop, one after the stop finds it over, and one
+  // after every part is gone is ignored.
+  CaughtSignals signals{io, {SIGINT, SIGTERM}};
 
   std::optional<kafka::EmbeddedBroker> broker;
   std::string bootstrap_servers = settings.kafka_bootstrap_servers;
