@@ -484,6 +484,28 @@ TEST_F(PostgresFaults, SpoolDiskFullWritesNothingCommitsNothingAndResumesWithSpa
   finish(second, simulator, Stored::across_a_restart);
 }
 
+// The spool's own rows fill its disk during an outage, as three instances sharing one did in the
+// soak (seed 7): once PostgreSQL is back the spool gives every row up to it with no room to
+// delete any, then is made anew, and the same process reads on. Before, every deletion failed
+// with "database or disk is full", and the spool never drained.
+TEST_F(PostgresFaults, ASpoolThatFilledItsDiskDrainsOnceTheServerIsBack) {
+  postgres_.stop(PostgresServer::StopMode::fast);
+  testing::SmallDisk disk{directory_ / "spool-disk", "1m"};
+  auto settings = environment();
+  settings["SPOOL_PATH"] = (disk.path() / "spool.db").string();
+  testing::Simulator simulator{directory_, broker_.bootstrap_servers(), kRate};
+  Service service{directory_, settings};
+  service.wait_for(
+      "/readyz", [](const json& body) { return body["storage"]["state"] == "failing"; }, 60s,
+      true);
+
+  postgres_.start();
+  wait_until_drained(service);
+  EXPECT_NE(service.process().stderr_text().find("made anew"), std::string::npos)
+      << service.process().stderr_text();
+  finish(service, simulator, Stored::by_one_process);
+}
+
 // A refusal that waiting will not fix, before PostgreSQL was ever reached: bad configuration.
 TEST_F(PostgresFaults, AWrongPasswordAtStartStopsWithCode2NamingTheSettings) {
   postgres_.execute("CREATE ROLE writer LOGIN PASSWORD 'right-password'");

@@ -9,6 +9,7 @@
 
 #include "sqlite_test_rows.h"
 #include "storage/spool/queue.h"
+#include "support/small_disk.h"
 #include "support/temp_dir.h"
 
 namespace cryptometrics::storage::spool {
@@ -205,6 +206,83 @@ TEST_F(QueueTest, ThrowsNamingTableRowAndColumnOfAQueuedTimeThatDoesNotParse) {
       [&] { queue_.read_oldest(5); },
       ::testing::ThrowsMessage<std::runtime_error>(AllOf(
           HasSubstr(path_.string()), HasSubstr("rejected_quotes row 1, column received_at"))));
+}
+
+// A spool whose own rows filled its disk, as the soak's three instances filled theirs during an
+// outage (seed 7): giving rows up to PostgreSQL, or dropping a lost claim's, is a write too, and
+// every one failed with "database or disk is full", so the spool never drained.
+class QueueOnAFullDiskTest : public ::testing::Test {
+ protected:
+  // Appends batches of 50 quotes, on partition 0 under no claim, then on partition 1 under
+  // `claim` when there is one, until the disk takes no more; returns how many quotes it holds.
+  std::size_t fill(std::optional<Claim> claim = std::nullopt) {
+    std::size_t rows = 0;
+    for (std::int64_t batch = 0;; ++batch) {
+      const std::int32_t partition = claim && batch % 2 == 1 ? 1 : 0;
+      Batch appended{{}, {}, {}};
+      for (std::int64_t row = 0; row < 50; ++row) {
+        appended.quotes.push_back(quote_row("BTC-USD", batch * 50 + row, partition));
+      }
+      if (partition == 1) appended.claims.push_back(*claim);
+      try {
+        queue_.append(appended);
+      } catch (const std::runtime_error& error) {
+        EXPECT_THAT(error.what(), HasSubstr("full"));
+        return rows;
+      }
+      rows += appended.quotes.size();
+    }
+  }
+
+  // Reads and gives up every queued row, as a replay into PostgreSQL does; returns how many.
+  std::size_t give_up_all() {
+    std::size_t rows = 0;
+    while (const std::optional<SpooledBatch> oldest = queue_.read_oldest(100)) {
+      rows += oldest->batch.quotes.size();
+      queue_.remove(*oldest, "checkpoint after " + std::to_string(rows));
+    }
+    return rows;
+  }
+
+  cryptometrics::testing::TempDir directory_;
+  cryptometrics::testing::SmallDisk disk_{directory_ / "disk", "1m"};
+  Queue queue_{disk_.path() / "spool.db"};
+};
+
+TEST_F(QueueOnAFullDiskTest, GivesUpEveryRowAndIsMadeAnewWithTheLatestCheckpoint) {
+  const std::size_t held = fill();
+  ASSERT_GT(held, 0u);
+
+  EXPECT_EQ(give_up_all(), held);
+
+  EXPECT_EQ(queue_.depth(), 0u);
+  EXPECT_TRUE(queue_.load_histories(5).empty());
+  EXPECT_TRUE(queue_.load_offsets("crypto_prices").empty());
+  EXPECT_EQ(queue_.load_checkpoint(), "checkpoint after " + std::to_string(held));
+  // Its space is free again.
+  queue_.append(Batch{{quote_row("BTC-USD", 100000)}, {}, {}});
+  EXPECT_EQ(queue_.depth(), 1u);
+}
+
+TEST_F(QueueOnAFullDiskTest, SetsALostClaimsRowsAsideAndGivesUpTheRest) {
+  const Claim lost{{"crypto_prices", 1}, 7};
+  const std::size_t held = fill(lost);
+  ASSERT_GT(held, 100u);
+
+  const std::size_t dropped = queue_.drop({lost});
+
+  EXPECT_EQ(queue_.depth(), held - dropped);
+  const std::optional<SpooledBatch> oldest = queue_.read_oldest(held);
+  ASSERT_TRUE(oldest.has_value());
+  EXPECT_EQ(oldest->batch.quotes.size(), held - dropped);
+  EXPECT_TRUE(oldest->batch.claims.empty());
+  for (const QuoteRow& row : oldest->batch.quotes) {
+    EXPECT_EQ(row.source.partition, 0) << "offset " << row.source.offset;
+  }
+  EXPECT_EQ(give_up_all(), held - dropped);
+  EXPECT_EQ(queue_.depth(), 0u);
+  queue_.append(Batch{{quote_row("BTC-USD", 100000)}, {}, {}});
+  EXPECT_EQ(queue_.depth(), 1u);
 }
 
 TEST(Queue, OpenThrowsNamingThePathWhenItsDirectoryIsMissing) {

@@ -36,6 +36,11 @@ struct SpooledBatch {
 // SQLite store's file) is taken over with its rows and checkpoint. Errors throw
 // std::runtime_error naming the file and what was being done.
 //
+// Deleting rows is a write too, and a spool that filled its disk cannot: the rows it gives up
+// then stay in the file, and the queue goes on past them, until every row it holds is in
+// PostgreSQL; then the file is made anew, with the latest checkpoint, which frees its space. So
+// the spool drains with no free space at all.
+//
 //   Queue queue{"spool.db"};
 //   queue.append(batch);                       // PostgreSQL is down; kept under batch.claims
 //   while (auto oldest = queue.read_oldest(5000)) {
@@ -58,11 +63,13 @@ class Queue {
   // those its rows were appended under (a partition may have two: lost, then assigned again).
   std::optional<SpooledBatch> read_oldest(std::size_t limit);
   // Removes what read_oldest returned (not rows appended since) and saves `checkpoint`, in one
-  // transaction, so that every row is either still queued or in the checkpoint.
+  // transaction, so that every row is either still queued or in the checkpoint. When the spool
+  // cannot delete them, they stay in the file (with the checkpoint it held), no longer queued.
   void remove(const SpooledBatch& spooled, const std::string& checkpoint);
   // Deletes every row appended under one of `lost` (claims another instance took over since:
   // the new owner stores those messages); the partition's offset goes back to where its rows
-  // left end, and goes with the last of them. Returns how many rows.
+  // left end, and goes with the last of them. When the spool cannot delete them, they stay in
+  // the file, no longer queued. Returns how many rows.
   std::size_t drop(const std::vector<Claim>& lost);
   // Quotes plus rejections queued.
   std::size_t depth();
@@ -71,7 +78,8 @@ class Queue {
   void save_checkpoint(const std::string& checkpoint);
   std::optional<std::string> load_checkpoint();
 
-  // What the queued rows say, as the Storage methods of the same names.
+  // What the rows in the file say, as the Storage methods of the same names: the queued ones,
+  // and those the spool could not delete.
   std::vector<metrics::History> load_histories(std::size_t window);
   std::vector<QuoteRow> history(const std::string& pair, std::size_t limit,
                                 std::optional<market::Timestamp> since);
@@ -80,10 +88,30 @@ class Queue {
  private:
   struct Statements;  // the queue's own, prepared once on open
 
+  // Rows given up that the spool could not delete: those through these ids, and those of the
+  // claims in the connection's temp.dropped_claims.
+  struct Undeleted {
+    std::int64_t last_quote_id = 0;
+    std::int64_t last_rejection_id = 0;
+  };
+
+  // Opens the file, first discarding what an interrupted start_over left.
+  void open();
+  // The file's connection, opened again if start_over could not.
+  SQLite::Database& database();
+  sqlite::RowTables& tables();
+  Statements& statements();
+  // Rows can no longer be deleted: the queue goes on past them instead.
+  void keep_undeleted(std::string_view doing, const std::exception& error);
+  // Makes the file anew, with the latest checkpoint, once it holds no queued row.
+  void start_over_once_empty();
+
   std::filesystem::path path_;
   std::unique_ptr<SQLite::Database> database_;
   std::unique_ptr<sqlite::RowTables> tables_;
   std::unique_ptr<Statements> statements_;
+  std::optional<Undeleted> undeleted_;
+  std::optional<std::string> checkpoint_;  // the latest saved, or given to remove
 };
 
 }  // namespace cryptometrics::storage::spool
