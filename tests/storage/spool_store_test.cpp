@@ -179,6 +179,28 @@ TEST_F(SpoolingStoreTest, SpooledRowsOfAPartitionClaimedSinceAreDroppedNotReplay
   EXPECT_EQ(store->status().rows.replayed, 4U);
 }
 
+// Every rebalance takes every partition and gives it out again (the eager assignor), so an
+// instance whose spool still drains may claim its own partitions anew: the rows it spooled under
+// its earlier claim must still reach PostgreSQL, and the take-over start where they end.
+TEST_F(SpoolingStoreTest, RowsSpooledUnderItsOwnEarlierClaimAreStoredWhenItClaimsAgain) {
+  const auto store = open_store();
+  const Takeover first = store->take_over("crypto_prices", {0}, "instance-a", 5);
+  server_->stop(StopMode::fast);
+  Batch spooled = batch_of(quote_rows(0, 20));
+  spooled.claims = first.claims;
+  store->write(spooled);
+  server_->start();
+  replay_one_batch(*store);
+  ASSERT_GT(store->status().spool_depth, 0U);
+
+  const Takeover again = store->take_over("crypto_prices", {0}, "instance-a", 5);
+  drain(*store);
+
+  EXPECT_EQ(rows_by_partition(), (Rows{{"0", "20", "19"}}));
+  EXPECT_EQ(again.offsets, (std::vector<PartitionOffset>{{"crypto_prices", 0, 20}}));
+  EXPECT_EQ(store->status().rows.fenced, 0U);
+}
+
 // While spooled rows wait for their replay, new batches queue behind them, PostgreSQL up or
 // not: their claims are checked when their turn comes.
 TEST_F(SpoolingStoreTest, ABatchQueuedBehindSpooledRowsIsHeldToItsClaimWhenReplayed) {

@@ -104,6 +104,12 @@ Takeover SpoolingStore::take_over(std::string_view topic,
                                   const std::vector<std::int32_t>& partitions,
                                   std::string_view owner, std::size_t window) {
   postgres_state_.set_window(window);
+  if (postgres_up_ && spool_depth_ > 0) {
+    // A claim fences every earlier one, this instance's own included (every rebalance claims
+    // anew): the rows spooled under them go to PostgreSQL first, while those claims still hold.
+    spdlog::info("replaying the spool's {} rows before claiming partitions", spool_depth_);
+    replay_while_progressing();
+  }
   std::vector<Claim> claims;
   if (postgres_up_) {
     try {
@@ -308,6 +314,13 @@ std::optional<std::chrono::steady_clock::time_point> SpoolingStore::replay_batch
     replay_reported_ = now;
   }
   return now;
+}
+
+void SpoolingStore::replay_while_progressing() {
+  while (postgres_up_ && spool_depth_ > 0) {
+    const auto next = replay_batch();
+    if (!next || *next > Clock::now()) return;
+  }
 }
 
 // Spooled rows of partitions another instance claimed since their batch was spooled (this one

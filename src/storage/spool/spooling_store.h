@@ -74,6 +74,8 @@ class SpoolingStore final : public Storage {
   bool reconnect();
   // Moves the oldest spooled rows into PostgreSQL; returns when to go on.
   std::optional<Clock::time_point> replay_batch();
+  // Replays batch after batch until the spool is empty, PostgreSQL is away, or a batch fails.
+  void replay_while_progressing();
   // Drops the spooled rows of the claims `fenced` names; returns when to go on.
   std::optional<Clock::time_point> drop_fenced(const Fenced& fenced);
   void mark_up();
