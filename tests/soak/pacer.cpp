@@ -60,8 +60,8 @@ std::string_view description(Limit limit) {
 }  // namespace
 
 Pacer::Pacer(const std::string& bootstrap_servers, const Fleet& fleet, const SentLog& log,
-             Producer& producer, Journal& journal)
-    : fleet_{fleet}, log_{log}, producer_{producer}, journal_{journal} {
+             Producer& producer, Journal& journal, const testing::PostgresServer& postgres)
+    : fleet_{fleet}, log_{log}, producer_{producer}, journal_{journal}, postgres_{postgres} {
   // A member of the service's group only to read its committed offsets: it never subscribes,
   // so it never joins, and never commits.
   rd_kafka_conf_t* conf = quiet_client_config({{"bootstrap.servers", bootstrap_servers},
@@ -105,15 +105,36 @@ std::optional<std::uint64_t> Pacer::backlog_bytes() {
   }
   // What is queued may go to any partition: counted against each.
   const std::uint64_t in_flight = producer_.bytes_in_flight();
+  const std::map<std::int32_t, std::int64_t>* held =
+      fleet_.size() > 1 ? &held_in_postgres() : nullptr;
   std::uint64_t largest = 0;
   for (int at = 0; at < list->cnt; ++at) {
     const rd_kafka_topic_partition_t& committed = list->elems[at];
     if (committed.err != RD_KAFKA_RESP_ERR_NO_ERROR) return std::nullopt;
-    // No commit yet: everything waits.
-    const std::int64_t from = std::max<std::int64_t>(committed.offset, 0);
+    // No commit yet, or no row in PostgreSQL: everything waits.
+    std::int64_t from = std::max<std::int64_t>(committed.offset, 0);
+    if (held) {
+      const auto stored = held->find(committed.partition);
+      from = std::min(from, stored == held->end() ? 0 : stored->second);
+    }
     largest = std::max(largest, log_.bytes_from(committed.partition, from) + in_flight);
   }
   return largest;
+}
+
+const std::map<std::int32_t, std::int64_t>& Pacer::held_in_postgres() {
+  try {
+    std::map<std::int32_t, std::int64_t> held;
+    for (const auto& row : postgres_.query(std::string{"SELECT kafka_partition, next_offset "
+                                                       "FROM kafka_offsets WHERE kafka_topic = '"} +
+                                           kTopic + "'")) {
+      held[std::stoi(row.at(0))] = std::stoll(row.at(1));
+    }
+    held_in_postgres_ = std::move(held);
+  } catch (const std::exception&) {
+    // Down, or stopping: the offsets only move forward, so the last answer is the safe side.
+  }
+  return held_in_postgres_;
 }
 
 void Pacer::run() {

@@ -168,7 +168,7 @@ int run(const Options& options) {
   Producer producer{broker.bootstrap_servers(), options.seed, options.top_rate, log};
   std::map<FaultKind, int> faults_done;
   {
-    const Pacer pacer{broker.bootstrap_servers(), fleet, log, producer, journal};
+    const Pacer pacer{broker.bootstrap_servers(), fleet, log, producer, journal, postgres};
     producer.start();
     Faults faults{postgres, broker, spool_disk, fleet, journal};
     const auto end = std::chrono::steady_clock::now() +
