@@ -8,6 +8,7 @@
 
 #include "market/quote_decoder.h"
 #include "simulator/random_walk.h"
+#include "fixed_time.h"
 #include "simulator/simulator.h"
 
 namespace cryptometrics::simulator {
@@ -17,8 +18,6 @@ using market::Decimal;
 using market::Quote;
 
 Decimal decimal(std::string_view text) { return std::get<Decimal>(Decimal::parse(text)); }
-
-const market::Timestamp kNow{std::chrono::microseconds{1'795'484'378'014'566}};
 
 TEST(EncodeQuoteTest, WritesTheOriginalFormatWithExactNumbers) {
   const Quote quote{"BTC-USD", decimal("46396.27"), decimal("46535.3"), kNow};

@@ -7,13 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "fixed_time.h"
+
 namespace cryptometrics::simulator {
 namespace {
 
 using market::Decimal;
 using market::Quote;
-
-const market::Timestamp kNow{std::chrono::microseconds{1'795'484'378'014'566}};
 
 double mid_price(const Quote& quote) {
   return static_cast<double>((quote.bid + quote.ask).units()) / 2.0 /

@@ -17,7 +17,6 @@ namespace {
 
 using testing::Units;
 
-constexpr char kTopic[] = "crypto_prices";
 constexpr int kToldPerKind = 5;
 constexpr char kFetch[] = "FETCH 20000 FROM soak_rows";
 // How far after a copy its original may sit: more than a produce request of the soak's holds.

@@ -8,6 +8,9 @@
 
 namespace cryptometrics::soak {
 
+// The service's default topic, which the soak produces to, paces and checks.
+inline constexpr char kTopic[] = "crypto_prices";
+
 // A librdkafka configuration for the soak's own clients, with `properties` applied and
 // librdkafka's log and error lines dropped: the broker is taken down on purpose, and what the
 // soak needs from its clients it reads from their results. Throws std::runtime_error naming the

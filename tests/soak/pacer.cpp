@@ -15,7 +15,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr char kTopic[] = "crypto_prices";
 constexpr char kGroup[] = "crypto_price_consumer_group";  // the service's default
 constexpr auto kInterval = 250ms;
 constexpr auto kCommittedTimeout = 2s;

@@ -14,7 +14,6 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-constexpr char kTopic[] = "crypto_prices";
 // Above the largest message the soak sends (1 MiB and 64 KiB).
 constexpr char kLargestMessage[] = "4194304";
 // Spent budget is not carried further than this: after a pause or a stall, no burst.
