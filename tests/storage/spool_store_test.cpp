@@ -16,6 +16,7 @@
 #include "storage/spool/queue.h"
 #include "storage/spool/spooling_store.h"
 #include "support/postgres_fixture.h"
+#include "support/small_disk.h"
 #include "support/temp_dir.h"
 
 namespace cryptometrics::storage::spool {
@@ -199,6 +200,51 @@ TEST_F(SpoolingStoreTest, RowsSpooledUnderItsOwnEarlierClaimAreStoredWhenItClaim
   EXPECT_EQ(rows_by_partition(), (Rows{{"0", "20", "19"}}));
   EXPECT_EQ(again.offsets, (std::vector<PartitionOffset>{{"crypto_prices", 0, 20}}));
   EXPECT_EQ(store->status().rows.fenced, 0U);
+}
+
+// A spool that filled its disk cannot delete a lost claim's rows, only set them aside; what it
+// says of their partition still counts them, so that partition is not taken over from the spool
+// (PostgreSQL down) until the file is made anew. Before, the take-over read on from past the
+// rows set aside, which the new owner had not stored.
+TEST_F(SpoolingStoreTest, APartitionWhoseDroppedRowsAFullSpoolHoldsIsTakenOverOnceTheyAreGone) {
+  const cryptometrics::testing::SmallDisk disk{directory_ / "disk", "1m"};
+  const auto store = std::make_unique<SpoolingStore>(server_->connection_string(),
+                                                     "test database", disk.path() / "spool.db",
+                                                     kQuickPacing);
+  const Takeover first = store->take_over("crypto_prices", {0, 1}, "instance-a", 5);
+  server_->stop(StopMode::fast);
+  std::int64_t spooled_per_partition = 0;
+  for (;; spooled_per_partition += 10) {
+    std::vector<QuoteRow> rows = quote_rows(spooled_per_partition, 10);
+    for (QuoteRow row : quote_rows(spooled_per_partition, 10)) {
+      row.source.partition = 1;
+      rows.push_back(row);
+    }
+    try {
+      const std::int64_t next = spooled_per_partition + 10;
+      store->write({rows, {}, {{"crypto_prices", 0, next}, {"crypto_prices", 1, next}},
+                    first.claims});
+    } catch (const std::runtime_error&) {
+      break;
+    }
+  }
+  ASSERT_GT(spooled_per_partition, 20);
+  server_->start();
+  postgres::PostgresStore other{server_->connection_string(), "test database"};
+  other.take_over("crypto_prices", {1}, "instance-b", 5);
+  work_until(*store, [&store] { return store->status().rows.fenced > 0; });
+  server_->stop(StopMode::fast);
+
+  EXPECT_THROW(store->take_over("crypto_prices", {1}, "instance-a", 5), std::runtime_error);
+
+  server_->start();
+  drain(*store);
+  const Takeover again = store->take_over("crypto_prices", {0, 1}, "instance-a", 5);
+  EXPECT_EQ(again.offsets, (std::vector<PartitionOffset>{
+                               {"crypto_prices", 0, spooled_per_partition}}));
+  EXPECT_EQ(rows_by_partition(),
+            (Rows{{"0", std::to_string(spooled_per_partition),
+                   std::to_string(spooled_per_partition - 1)}}));
 }
 
 // While spooled rows wait for their replay, new batches queue behind them, PostgreSQL up or

@@ -252,6 +252,7 @@ void Queue::open() {
     migrate(*database_);
     database_->exec("PRAGMA temp_store = MEMORY");
     database_->exec(std::string{kCreateDroppedClaims});
+    dropped_but_held_.clear();
     tables_ = std::make_unique<sqlite::RowTables>(*database_, path_,
                                                   sqlite::RowTables::Claims::kept);
     statements_ = std::make_unique<Statements>(*database_);
@@ -354,7 +355,10 @@ std::size_t Queue::drop(const std::vector<Claim>& lost) {
   }
   try {
     const std::size_t queued_before = depth();
-    for (const Claim& claim : lost) exec_for(statements().note_dropped_claim, claim);
+    for (const Claim& claim : lost) {
+      exec_for(statements().note_dropped_claim, claim);
+      dropped_but_held_.insert(claim);
+    }
     const std::size_t dropped = queued_before - depth();
     start_over_once_empty();
     return dropped;
@@ -372,6 +376,8 @@ std::size_t Queue::depth() {
     throw std::runtime_error(sqlite::failure(path_, "counting rows", error));
   }
 }
+
+std::set<kafka::TopicPartition> Queue::dropped_but_held() const { return dropped_but_held_; }
 
 void Queue::keep_undeleted(std::string_view doing, const std::exception& error) {
   undeleted_.emplace();

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <set>
 #include <stdexcept>
 #include <utility>
 
@@ -109,6 +110,21 @@ Takeover SpoolingStore::take_over(std::string_view topic,
     // anew): the rows spooled under them go to PostgreSQL first, while those claims still hold.
     spdlog::info("replaying the spool's {} rows before claiming partitions", spool_depth_);
     replay_while_progressing();
+  }
+  // Rows of a claim lost while the spool had no room to delete them still count in what it
+  // says of their partitions: those are read on once the file is made anew, as PostgreSQL holds
+  // every row it held.
+  std::set<kafka::TopicPartition> held = spool_.dropped_but_held();
+  std::erase_if(held, [&](const kafka::TopicPartition& partition) {
+    return partition.topic != topic ||
+           std::find(partitions.begin(), partitions.end(), partition.partition) ==
+               partitions.end();
+  });
+  if (!held.empty()) {
+    throw std::runtime_error(
+        "spool " + spool_path_.string() + " still holds rows of " + kafka::describe(held) +
+        " that it dropped for another instance but had no room to delete; they go once "
+        "PostgreSQL holds every row of the spool");
   }
   std::vector<Claim> claims;
   if (postgres_up_) {
