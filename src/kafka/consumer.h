@@ -31,10 +31,13 @@ class ConsumerHandler {
  public:
   virtual ~ConsumerHandler() = default;
 
-  // The group gave this consumer `partitions`; reading waits until Consumer::assign is called
-  // (which may be later, once stored offsets are known).
+  // The group gave this consumer `partitions`, in addition to those it reads (the
+  // cooperative-sticky assignor moves only the partitions that change hands); reading them waits
+  // until Consumer::assign is called (which may be later, once stored offsets are known), and
+  // librdkafka holds back the partitions kept until then too.
   virtual void on_assigned(std::vector<TopicPartition> partitions) = 0;
-  // `partitions` were taken away (a rebalance, this member lost from the group, or close()).
+  // `partitions` were taken away (a rebalance, this member lost from the group, or close()); the
+  // others stay assigned.
   virtual void on_revoked(std::vector<TopicPartition> partitions) = 0;
   virtual void on_message(const Message& message) = 0;
   // Everything that had arrived has been handed over: a good moment to store a batch.
@@ -93,7 +96,7 @@ class Consumer {
   void pause_reading();
   void resume_reading();
 
-  // Sets the assignment that on_assigned announced: each partition starts at its offset in
+  // Adds the partitions that on_assigned announced: each partition starts at its offset in
   // `start_offsets` (kFromBeginning: at its first message). The group's committed offsets are
   // never read back: they only tell how far the group got (lag, and the soak's pacer).
   void assign(const std::map<TopicPartition, std::int64_t>& start_offsets);

@@ -32,10 +32,6 @@ void throw_if_failed(rd_kafka_resp_err_t result, const std::string& what) {
   }
 }
 
-struct HandleDeleter {
-  void operator()(rd_kafka_t* handle) const { rd_kafka_destroy(handle); }
-};
-
 struct ClusterDeleter {
   void operator()(rd_kafka_mock_cluster_t* cluster) const {
     rd_kafka_mock_cluster_destroy(cluster);
@@ -46,7 +42,7 @@ struct ClusterDeleter {
 
 struct EmbeddedBroker::Cluster {
   // Declared first so that it is destroyed last: the cluster lives on this handle.
-  std::unique_ptr<rd_kafka_t, HandleDeleter> host;
+  ClientHandle host;
   std::unique_ptr<rd_kafka_mock_cluster_t, ClusterDeleter> mock;
   std::string bootstrap_servers;
 };

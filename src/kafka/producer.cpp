@@ -18,14 +18,10 @@ constexpr std::chrono::seconds kFailureLogInterval{5};
 
 constexpr std::chrono::seconds kCloseTimeout{10};
 
-struct HandleDeleter {
-  void operator()(rd_kafka_t* handle) const { rd_kafka_destroy(handle); }
-};
-
 }  // namespace
 
 struct Producer::Handle {
-  std::unique_ptr<rd_kafka_t, HandleDeleter> producer;
+  ClientHandle producer;
   std::atomic<std::uint64_t> delivered{0};
   std::atomic<std::uint64_t> failed{0};
   // Touched only by delivery reports, which run inside poll() and flush().

@@ -97,8 +97,9 @@ class Ingestor final : private kafka::ConsumerHandler {
   // would pass over it. Then the stop completes.
   void given_up(std::size_t messages, const std::string& error);
   // The state read on assignment must include every row taken in before, so the take-over
-  // waits for pending and in-flight writes (no messages arrive meanwhile: the eager rebalance
-  // took every partition away before it assigned these).
+  // waits for pending and in-flight writes (no messages arrive meanwhile: librdkafka pauses the
+  // partitions kept from the rebalance until Consumer::assign adds the new ones, so a steady
+  // stream on them cannot keep the take-over waiting).
   void take_over_when_idle();
   void taken_over(Assignment assignment);
   void finish_stop();

@@ -16,8 +16,10 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
+#include "kafka/consumer.h"
 #include "kafka/embedded_broker.h"
 #include "kafka/producer.h"
 #include "metrics/book.h"
@@ -111,12 +113,17 @@ struct PipelineRun {
 
 // The SQLite store, standing in for one other instances share (as PostgreSQL is) when asked,
 // and counting how often it is asked for the pairs of other instances, before and after the
-// first take-over.
+// first take-over; each write can take longer, as PostgreSQL's do under load.
 class SharedStore final : public storage::Storage {
  public:
-  SharedStore(const std::filesystem::path& path, bool shared) : store_{path}, shared_{shared} {}
+  SharedStore(const std::filesystem::path& path, bool shared,
+              std::chrono::milliseconds write_time = {})
+      : store_{path}, shared_{shared}, write_time_{write_time} {}
 
-  void write(const storage::Batch& batch) override { store_.write(batch); }
+  void write(const storage::Batch& batch) override {
+    std::this_thread::sleep_for(write_time_);
+    store_.write(batch);
+  }
   std::vector<metrics::History> load_histories(std::size_t window) override {
     return store_.load_histories(window);
   }
@@ -149,6 +156,7 @@ class SharedStore final : public storage::Storage {
  private:
   storage::sqlite::SqliteStore store_;
   bool shared_;
+  std::chrono::milliseconds write_time_;
   bool taken_over_ = false;  // on the storage thread only
 };
 
@@ -463,6 +471,98 @@ TEST_F(PipelineTest, QuotesOfAPairOnASecondPartitionAreStoredAndCounted) {
   EXPECT_EQ(count("SELECT COUNT(DISTINCT kafka_partition) FROM crypto_metrics"
                   " WHERE pair = 'BTC-USD'"),
             3);
+}
+
+// Reads every partition the group gives it from its beginning, and nothing else: another member
+// of the group, for the Ingestor to share partitions with.
+class OtherMember final : public kafka::ConsumerHandler {
+ public:
+  OtherMember(boost::asio::io_context& io, const std::string& bootstrap_servers)
+      : consumer_{io, {.bootstrap_servers = bootstrap_servers, .group_id = "group-a",
+                       .topic = kTopic},
+                  *this} {
+    consumer_.start();
+  }
+  kafka::Consumer& consumer() { return consumer_; }
+
+ private:
+  void on_assigned(std::vector<kafka::TopicPartition> partitions) override {
+    std::map<kafka::TopicPartition, std::int64_t> from_beginning;
+    for (const auto& partition : partitions) from_beginning[partition] = kafka::kFromBeginning;
+    consumer_.assign(from_beginning);
+  }
+  void on_revoked(std::vector<kafka::TopicPartition>) override {}
+  void on_message(const kafka::Message&) override {}
+  void on_idle() override {}
+
+  kafka::Consumer consumer_;
+};
+
+// Partitions that come to an instance while quotes stream in on those it keeps are taken over
+// all the same: the take-over waits until nothing is pending or being written, which a steady
+// stream on the kept partitions, arriving during every write, would never allow if they were
+// read on meanwhile. librdkafka holds them back from the rebalance until the new partitions are
+// assigned, which Consumer::assign does only once the take-over is done.
+TEST_F(PipelineTest, PartitionsGainedWhileTheKeptOnesStreamAreTakenOver) {
+  boost::asio::io_context io;
+  SharedStore store{directory_ / "metrics.db", /*shared=*/false, /*write_time=*/20ms};
+  storage::StorageThread storage_thread{store};
+  metrics::Book book{kWindow};
+  pipeline::IngestorSettings ingestor_settings = settings("group-a", broker_.bootstrap_servers());
+  ingestor_settings.max_batch = 1000;
+  pipeline::Ingestor ingestor{io, ingestor_settings, book, storage_thread};
+  ingestor.start();
+  auto other = std::make_optional<OtherMember>(io, broker_.bootstrap_servers());
+  const auto run_for = [&io](const std::function<bool()>& done, std::chrono::seconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!done() && std::chrono::steady_clock::now() < deadline) io.run_one_for(50ms);
+    return done();
+  };
+  ASSERT_TRUE(run_for(
+      [&] {
+        return !ingestor.kafka_status().assigned.empty() &&
+               !other->consumer().status().assigned.empty() &&
+               ingestor.kafka_status().assigned.size() +
+                       other->consumer().status().assigned.size() ==
+                   3;
+      },
+      60s));
+  const auto kept = ingestor.kafka_status().assigned;
+
+  std::atomic<bool> streaming = true;
+  std::atomic<std::uint64_t> produced = 0;
+  std::thread producer_thread{[&] {
+    kafka::Producer producer{broker_.bootstrap_servers()};
+    while (streaming) {
+      for (const auto& partition : kept) {
+        const std::string pair = "P" + std::to_string(partition.partition) + "-USD";
+        if (producer.produce(kTopic, partition.partition, pair,
+                             R"({"pair":")" + pair + R"(","bid":"100","ask":"101"})")) {
+          ++produced;
+        }
+      }
+      producer.poll();
+      std::this_thread::sleep_for(250us);  // some 3,000 quotes/s: a busy stream, kept whole
+    }
+    producer.flush(30s);
+  }};
+  ASSERT_TRUE(run_for([&] { return ingestor.counters().stored > 1000; }, 30s));
+
+  other.reset();  // leaves the group: its partitions come to the ingestor
+  const bool taken_over =
+      run_for([&] { return ingestor.kafka_status().assigned.size() == 3; }, 40s);
+  const std::uint64_t stored_meanwhile = ingestor.counters().stored;
+  streaming = false;
+  producer_thread.join();
+  const auto reads = ingestor.kafka_status().assigned;
+  EXPECT_TRUE(taken_over) << "reads " << kafka::describe({reads.begin(), reads.end()})
+                          << " after the other member left; " << stored_meanwhile
+                          << " quotes of the kept partitions stored meanwhile";
+  EXPECT_TRUE(run_for([&] { return ingestor.counters().stored == produced; }, 30s))
+      << ingestor.counters().stored << " of " << produced << " stored";
+  bool stopped = false;
+  ingestor.stop([&] { stopped = true; });
+  run_for([&] { return stopped; }, 30s);
 }
 
 // A store that holds its writes back (here another connection's exclusive lock) must not let the

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdint>
@@ -31,7 +32,10 @@ class RecordingHandler final : public ConsumerHandler {
     for (const auto& partition : partitions) from_beginning[partition] = kFromBeginning;
     consumer->assign(from_beginning);
   }
-  void on_revoked(std::vector<kafka::TopicPartition>) override { ++revocations; }
+  void on_revoked(std::vector<kafka::TopicPartition> partitions) override {
+    ++revocations;
+    revoked.insert(revoked.end(), partitions.begin(), partitions.end());
+  }
   void on_message(const Message& message) override {
     offsets[message.partition].push_back(message.offset);
     if (++received == pause_after) consumer->pause_reading();
@@ -41,15 +45,18 @@ class RecordingHandler final : public ConsumerHandler {
   Consumer* consumer = nullptr;
   int assignments = 0;
   int revocations = 0;
+  std::vector<TopicPartition> revoked;
   std::size_t received = 0;
   std::size_t pause_after = 0;
   std::map<std::int32_t, std::vector<std::int64_t>> offsets;
 };
 
-void produce(const EmbeddedBroker& broker, int count) {
+void produce(const EmbeddedBroker& broker, int count, std::int32_t partitions = 1) {
   Producer producer{broker.bootstrap_servers()};
   for (int i = 0; i < count; ++i) {
-    while (!producer.produce(kTopic, 0, "key", "message " + std::to_string(i))) producer.poll();
+    while (!producer.produce(kTopic, i % partitions, "key", "message " + std::to_string(i))) {
+      producer.poll();
+    }
   }
   ASSERT_EQ(producer.flush(30s), 0);
 }
@@ -115,6 +122,63 @@ TEST(Consumer, PartitionsAssignedWhilePausedStartPaused) {
   run_until(io, [&] { return handler.received >= 50; }, 60s);
 
   EXPECT_EQ(handler.received, 50u);
+}
+
+std::vector<std::int32_t> numbers(const std::vector<TopicPartition>& partitions) {
+  std::vector<std::int32_t> numbers;
+  for (const auto& partition : partitions) numbers.push_back(partition.partition);
+  std::sort(numbers.begin(), numbers.end());
+  return numbers;
+}
+
+// A member joining takes half the partitions; the first member gives up only those, and reads
+// the ones it keeps on from where it was, never assigned them again nor reading one twice.
+TEST(Consumer, AMemberJoiningTakesAwayOnlyThePartitionsThatMove) {
+  constexpr std::int32_t kPartitions = 4;
+  EmbeddedBroker broker{kTopic, kPartitions};
+  produce(broker, 400, kPartitions);
+  boost::asio::io_context io;
+  const ConsumerSettings settings{.bootstrap_servers = broker.bootstrap_servers(),
+                                  .group_id = "sticky",
+                                  .topic = kTopic,
+                                  .session_timeout = 6s};
+  RecordingHandler first_handler;
+  Consumer first{io, settings, first_handler};
+  first_handler.consumer = &first;
+  first.start();
+  run_until(io, [&] { return first_handler.received >= 400; }, 60s);
+  ASSERT_EQ(first_handler.received, 400u);
+
+  RecordingHandler second_handler;
+  Consumer second{io, settings, second_handler};
+  second_handler.consumer = &second;
+  second.start();
+  run_until(io,
+            [&] {
+              return first.status().assigned.size() == 2 && second.status().assigned.size() == 2;
+            },
+            60s);
+  produce(broker, 400, kPartitions);
+  run_until(io, [&] { return first_handler.received >= 600 && second_handler.received >= 400; },
+            60s);
+
+  const auto kept = numbers(first.status().assigned);
+  const auto moved = numbers(second.status().assigned);
+  ASSERT_EQ(kept.size(), 2u);
+  ASSERT_EQ(moved.size(), 2u);
+  EXPECT_EQ(numbers(first_handler.revoked), moved) << "partitions kept were revoked too";
+  EXPECT_EQ(first_handler.assignments, 1) << "partitions kept were assigned again";
+  for (const std::int32_t partition : kept) {
+    std::vector<std::int64_t> expected(200);
+    for (std::int64_t i = 0; i < 200; ++i) expected[static_cast<std::size_t>(i)] = i;
+    EXPECT_EQ(first_handler.offsets[partition], expected) << "partition " << partition;
+  }
+  for (const std::int32_t partition : moved) {
+    EXPECT_EQ(second_handler.offsets[partition].size(), 200u)
+        << "partition " << partition << ", read from its beginning by the member that joined";
+  }
+  first.close();
+  second.close();
 }
 
 }  // namespace
