@@ -470,9 +470,10 @@ TEST(Shutdown, SigtermsOneAfterAnotherUntilItEndsEndItWithCodeZero) {
 
 // A SIGTERM while the group is still joining, before the first assignment: after a kill -9 the
 // group waits out the killed member's session before it assigns anything, and a restarted
-// instance stopped meanwhile must end with 0. With the cooperative-sticky assignor, librdkafka
-// 2.0.2 aborted it there (rd_kafka_sticky_assignor_state_destroy: Assertion `assignor_state'
-// failed, exit 134; found by the soak, seed 9): 4 of 6 such stops between 8.5 and 11 s.
+// instance stopped meanwhile must end with 0. With the cooperative-sticky assignor the service
+// uses, librdkafka 2.0.2 aborted it there (rd_kafka_sticky_assignor_state_destroy: Assertion
+// `assignor_state' failed, exit 134; librdkafka issue 4312, found by the soak, seed 9): 4 of 6
+// such stops between 8.5 and 11 s.
 TEST(Shutdown, ASigtermBeforeTheFirstAssignmentEndsWithCodeZero) {
   testing::TempDir directory;
   KafkaDev broker{directory};

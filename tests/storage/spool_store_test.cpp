@@ -180,9 +180,10 @@ TEST_F(SpoolingStoreTest, SpooledRowsOfAPartitionClaimedSinceAreDroppedNotReplay
   EXPECT_EQ(store->status().rows.replayed, 4U);
 }
 
-// Every rebalance takes every partition and gives it out again (the eager assignor), so an
-// instance whose spool still drains may claim its own partitions anew: the rows it spooled under
-// its earlier claim must still reach PostgreSQL, and the take-over start where they end.
+// A partition can come back to the instance that had it (lost in a stall, or moved away and
+// back), so an instance whose spool still drains may claim its own partitions anew: the rows it
+// spooled under its earlier claim must still reach PostgreSQL, and the take-over start where
+// they end.
 TEST_F(SpoolingStoreTest, RowsSpooledUnderItsOwnEarlierClaimAreStoredWhenItClaimsAgain) {
   const auto store = open_store();
   const Takeover first = store->take_over("crypto_prices", {0}, "instance-a", 5);
