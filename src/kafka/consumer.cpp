@@ -202,8 +202,9 @@ void Consumer::Client::hand_over(const rd_kafka_message_t& message) {
 }
 
 // The cooperative-sticky assignor: a rebalance takes away only the partitions that change hands,
-// and then assigns only those that come to this member; the others are read on throughout. An
-// assignment is taken up only once the handler called assign().
+// and then assigns only those that come to this member; the others stay assigned, with their
+// read positions (librdkafka holds them back from the assignment until assign() ends the
+// rebalance). An assignment is taken up only once the handler called assign().
 void Consumer::Client::rebalance(rd_kafka_resp_err_t reason,
                                  rd_kafka_topic_partition_list_t* partitions) {
   if (reason == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
