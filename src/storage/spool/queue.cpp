@@ -206,6 +206,8 @@ struct Queue::Statements {
         note_dropped_claim{database,
                            "INSERT INTO temp.dropped_claims (kafka_topic, kafka_partition,"
                            " claim_epoch) VALUES (?1, ?2, ?3)"},
+        select_dropped_partitions{
+            database, "SELECT DISTINCT kafka_topic, kafka_partition FROM temp.dropped_claims"},
         // Rows dropped from a partition take its offset back to where the rows left end: the
         // histories read from the spool count those rows only.
         offset_back_to_rows{database,
@@ -237,6 +239,7 @@ struct Queue::Statements {
   SQLite::Statement delete_claimed_quotes;
   SQLite::Statement delete_claimed_rejections;
   SQLite::Statement note_dropped_claim;
+  SQLite::Statement select_dropped_partitions;
   SQLite::Statement offset_back_to_rows;
   SQLite::Statement delete_offset_if_rowless;
 };
@@ -252,7 +255,6 @@ void Queue::open() {
     migrate(*database_);
     database_->exec("PRAGMA temp_store = MEMORY");
     database_->exec(std::string{kCreateDroppedClaims});
-    dropped_but_held_.clear();
     tables_ = std::make_unique<sqlite::RowTables>(*database_, path_,
                                                   sqlite::RowTables::Claims::kept);
     statements_ = std::make_unique<Statements>(*database_);
@@ -357,7 +359,6 @@ std::size_t Queue::drop(const std::vector<Claim>& lost) {
     const std::size_t queued_before = depth();
     for (const Claim& claim : lost) {
       exec_for(statements().note_dropped_claim, claim);
-      dropped_but_held_.insert(claim);
     }
     const std::size_t dropped = queued_before - depth();
     start_over_once_empty();
@@ -377,7 +378,18 @@ std::size_t Queue::depth() {
   }
 }
 
-std::set<kafka::TopicPartition> Queue::dropped_but_held() const { return dropped_but_held_; }
+std::set<kafka::TopicPartition> Queue::dropped_but_held() {
+  try {
+    Reset select{statements().select_dropped_partitions};
+    std::set<kafka::TopicPartition> partitions;
+    while (select->executeStep()) {
+      partitions.insert({select->getColumn(0).getString(), select->getColumn(1).getInt()});
+    }
+    return partitions;
+  } catch (const std::exception& error) {
+    throw std::runtime_error(sqlite::failure(path_, "reading the claims set aside", error));
+  }
+}
 
 void Queue::keep_undeleted(std::string_view doing, const std::exception& error) {
   undeleted_.emplace();

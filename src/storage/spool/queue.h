@@ -76,7 +76,7 @@ class Queue {
   std::size_t depth();
   // The partitions of claims dropped while the spool could not delete their rows: the file still
   // holds those rows, which load_histories and load_offsets count, until it is made anew.
-  std::set<kafka::TopicPartition> dropped_but_held() const;
+  std::set<kafka::TopicPartition> dropped_but_held();
 
   // The checkpoint is opaque here, replaced whole; nullopt when none was saved.
   void save_checkpoint(const std::string& checkpoint);
@@ -115,7 +115,6 @@ class Queue {
   std::unique_ptr<sqlite::RowTables> tables_;
   std::unique_ptr<Statements> statements_;
   std::optional<Undeleted> undeleted_;
-  std::set<kafka::TopicPartition> dropped_but_held_;  // as temp.dropped_claims holds them
   std::optional<std::string> checkpoint_;  // the latest saved, or given to remove
 };
 

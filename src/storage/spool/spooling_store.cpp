@@ -106,8 +106,9 @@ Takeover SpoolingStore::take_over(std::string_view topic,
                                   std::string_view owner, std::size_t window) {
   postgres_state_.set_window(window);
   if (postgres_up_ && spool_depth_ > 0) {
-    // A claim fences every earlier one, this instance's own included (every rebalance claims
-    // anew): the rows spooled under them go to PostgreSQL first, while those claims still hold.
+    // A claim fences every earlier one, this instance's own included (a partition that comes
+    // back is claimed anew): the rows spooled under them go to PostgreSQL first, while those
+    // claims still hold.
     spdlog::info("replaying the spool's {} rows before claiming partitions", spool_depth_);
     replay_while_progressing();
   }
